@@ -1,0 +1,153 @@
+"""The workflow end to end: dry runs at every scale, config errors before any job, the whole smoke DAG.
+
+The smoke DAG runs in a fresh copy of the checkout (tracked and unignored files only, like a clone)
+under a temporary directory, so nothing here touches the developer's results/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bioplausible import paths
+from bioplausible.claims import load_all
+from bioplausible.specs import all_specs
+
+ROOT = paths.root()
+BIN = Path(sys.executable).parent
+SNAKEMAKE = str(BIN / "snakemake")
+
+
+def env():
+    e = dict(os.environ)
+    e["PATH"] = f"{BIN}{os.pathsep}{e.get('PATH', '')}"  # papermill/jupyter of this environment
+    e.pop("BIOPLAUSIBLE_ROOT", None)
+    return e
+
+
+def smk(args, cwd, check=True, timeout=900):
+    proc = subprocess.run([SNAKEMAKE, *args], cwd=cwd, env=env(), capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}")
+    return proc
+
+
+def fresh_checkout(dest: Path) -> Path:
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                           cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    for rel in filter(None, files):
+        src = ROOT / rel
+        if not src.exists() and not src.is_symlink():
+            continue  # deleted in the working tree
+        dst = dest / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_symlink():
+            os.symlink(os.readlink(src), dst)
+        else:
+            shutil.copy2(src, dst)
+    return dest
+
+
+@pytest.mark.parametrize("profile", ["smoke", "default", "paper"])
+def test_dry_run_plans_every_artifact(profile):
+    out = smk(["-n", "--quiet", "rules", "--workflow-profile", f"workflow/profiles/{profile}", "all"], ROOT).stdout
+    for artifact in all_specs():
+        assert artifact in out, f"{artifact} not planned at {profile}"
+
+
+def test_default_profile_is_quick():
+    out = smk(["-n", "--quiet", "rules", "all"], ROOT)
+    assert "workflow/profiles/default" in out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("mutate,expected", [
+    (lambda c: c["amit"]["fig3"].__setitem__("n_iters", 10), "'amit.fig3.n_iters'"),
+    (lambda c: c["amit"]["fig4"].__setitem__("eta", "fast"), "'amit.fig4.eta'"),
+])
+def test_bad_config_stops_before_any_job(tmp_path, mutate, expected):
+    cfg = yaml.safe_load((ROOT / "workflow/config/smoke.yaml").read_text())
+    mutate(cfg)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(cfg))
+    proc = smk(["--cores", "1", "--configfile", str(bad), "all"], ROOT, check=False)
+    assert proc.returncode != 0
+    text = proc.stdout + proc.stderr
+    assert expected in text
+    assert "Building DAG" not in text and "rule " not in text.split(expected)[0][-200:]
+
+
+@pytest.mark.slow
+def test_smoke_dag_end_to_end(tmp_path):
+    repo = fresh_checkout(tmp_path / "repo")
+    args = ["--cores", "2", "--workflow-profile", "workflow/profiles/smoke", "all"]
+    t0 = time.time()
+    smk(args, repo)
+    first = time.time() - t0
+    print(f"smoke DAG: {first:.1f} s")
+    assert first < 8 * 60, f"smoke DAG took {first:.0f} s (budget 8 minutes)"
+
+    # every artifact's outputs exist, executed notebooks included
+    specs = all_specs()
+    for spec in specs.values():
+        for name, rel in spec.outputs().items():
+            assert (repo / rel).is_file(), f"{spec.artifact}: missing {rel}"
+        assert (repo / paths.rel_executed_notebook(spec.artifact, "html")).is_file()
+    # the scoreboard lists every artifact of every paper; expected claims pass at smoke scale
+    board = (repo / paths.SCOREBOARD_MD).read_text()
+    for reg in load_all().values():
+        for a in reg.artifacts:
+            assert f"`{a.id}`" in board
+    csv_rows = (repo / paths.SCOREBOARD_CSV).read_text().splitlines()
+    failing = [r for r in csv_rows if r.endswith(",fail,") or ",fail," in r or ",not run," in r]
+    assert not failing, "claims expected at smoke scale did not pass:\n" + "\n".join(failing)
+
+    # a second identical call does nothing, quickly
+    t0 = time.time()
+    again = smk(args, repo)
+    assert "Nothing to be done" in again.stdout + again.stderr
+    assert time.time() - t0 < 20
+
+    # the same scale run twice gives byte-identical metrics
+    metrics = {p: p.read_bytes() for p in (repo / "results/metrics").rglob("*.json")}
+    assert len(metrics) == len(specs)
+    smk(["--forceall", *args], repo)
+    for p, data in metrics.items():
+        assert p.read_bytes() == data, f"{p.relative_to(repo)} differs between two identical runs"
+
+    # the report contains the figures, grouped by paper
+    smk(["--workflow-profile", "workflow/profiles/smoke", "--report", "report.zip"], repo)
+    import zipfile
+    names = zipfile.ZipFile(repo / "report.zip").namelist()
+    for spec in specs.values():
+        if "figure" in spec.products:
+            assert any(n.endswith(f"{spec.artifact}.png") for n in names), f"{spec.artifact}.png not in report"
+
+
+@pytest.mark.slow
+def test_kill_minus_9_then_resume_recomputes_nothing_complete(tmp_path):
+    repo = fresh_checkout(tmp_path / "repo")
+    args = ["--cores", "1", "--workflow-profile", "workflow/profiles/smoke", "all"]
+    proc = subprocess.Popen([SNAKEMAKE, *args], cwd=repo, env=env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    metrics_dir = repo / "results/metrics"
+    deadline = time.time() + 600
+    while time.time() < deadline and len(list(metrics_dir.rglob("*.json"))) < 2:
+        time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)   # the run and every job it started
+    proc.wait()
+    done = {p: p.stat().st_mtime_ns for p in metrics_dir.rglob("*.json")}
+    assert done, "nothing finished before the kill"
+    assert (repo / ".snakemake/locks").is_dir() and any((repo / ".snakemake/locks").iterdir())
+    subprocess.run([sys.executable, "-m", "bioplausible.workflow_lock", "--unlock-if-stale"], cwd=repo, env=env(), check=True)
+    smk(args, repo)
+    for p, mtime in done.items():
+        assert p.stat().st_mtime_ns == mtime, f"{p.relative_to(repo)} was recomputed"
+    assert (repo / paths.SCOREBOARD_MD).is_file()

@@ -1,0 +1,24 @@
+# The scoreboard: every claim of every registry evaluated against the measured metrics of this scale.
+
+
+rule claims:
+    message:
+        "claims: evaluating every claim of workflow/claims/*.yaml ({SCALE})"
+    input:
+        metrics=[spec.outputs()["metrics"] for spec in SPECS.values()],
+        registries=[paths.rel_claims_registry(p) for p in paths.PAPERS],
+    output:
+        md=paths.SCOREBOARD_MD,
+        csv=report(
+            paths.SCOREBOARD_CSV,
+            caption="../report/scoreboard.rst",
+            category="scoreboard",
+            labels={"file": "claims.csv"},
+        ),
+    params:
+        scale=SCALE,
+    log:
+        "results/logs/claims.log",
+    shell:
+        "python -m bioplausible.claims scoreboard --scale {params.scale} "
+        "--md {output.md} --csv {output.csv} 2>&1 | tee {log}"

@@ -1,0 +1,83 @@
+# Snakemake glue shared by every paper: config validation, the claims registry, wildcard limits,
+# and the list of targets. Logic lives in src/bioplausible (reachable by pytest), not here.
+#
+# Path scheme (built by src/bioplausible/paths.py; never concatenate output folders by hand):
+#   results/data/<dataset>/<split>.pt|.json     data caches and their manifests
+#   results/sims|models|attacks/<paper>/<name>  cached compute results
+#   results/provenance/...                      one provenance record per output
+#   results/metrics/<paper>/<artifact>.json     measured numbers (claims read these)
+#   results/notebooks/<paper>/<artifact>.ipynb|.html   executed notebooks
+#   results/logs/..., results/benchmarks/...    logs and timings
+#   figures/<paper>/<artifact>.pdf|.png, paper_tables/<paper>/<artifact>.csv|.md, paper_tables/claims.md
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+ROOT = Path(workflow.basedir).parent.resolve()
+if Path.cwd().resolve() != ROOT:
+    raise WorkflowError(
+        f"run snakemake from the repository root {ROOT} (working directory is {Path.cwd()}); "
+        "results/, figures/ and paper_tables/ are created there"
+    )
+# Jobs (scripts, papermill kernels) import this checkout's library, installed or not.
+sys.path.insert(0, str(ROOT / "src"))
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH")) if p
+)
+os.environ["BIOPLAUSIBLE_ROOT"] = str(ROOT)
+
+from bioplausible import config as config_lib
+from bioplausible import paths
+from bioplausible.claims.registry import implemented_artifacts, load_all
+from bioplausible.provenance import provenance_path_of
+from bioplausible.specs import all_specs, compute_outputs
+
+if not config:
+    raise WorkflowError(
+        "no scale config was given. The default profile (workflow/profiles/default) sets it; "
+        "pass --workflow-profile workflow/profiles/<smoke|quick|paper> or --configfile workflow/config/<scale>.yaml"
+    )
+try:
+    config_lib.validate(config, source="scale config (workflow/config/<scale>.yaml plus --config overrides)")
+except config_lib.ConfigError as err:
+    raise WorkflowError(str(err))
+
+SCALE = config["scale"]
+REGISTRIES = load_all()
+ALL_ARTIFACTS = [a.id for paper in paths.PAPERS for a in REGISTRIES[paper].artifacts]
+SPECS = all_specs()
+
+# One name per artifact everywhere: a spec, a notebook and a registry entry go together.
+_notebooks = implemented_artifacts()
+_problems = [f"{a}: spec without notebook {paths.rel_notebook_source(a)}" for a in SPECS if a not in _notebooks]
+_problems += [f"{a}: notebook without spec in bioplausible.<paper>.specs" for a in _notebooks if a not in SPECS]
+_problems += [f"{a}: not in its paper's claims registry" for a in SPECS if a not in ALL_ARTIFACTS]
+if _problems:
+    raise WorkflowError("artifact definitions disagree:\n  " + "\n  ".join(_problems))
+
+
+wildcard_constraints:
+    paper="|".join(paths.PAPERS),
+    artifact="|".join(ALL_ARTIFACTS),
+
+
+def cfg(dotted):
+    """The config section of a dotted key, as plain JSON-able data (for params:)."""
+    return config_lib.thaw(config_lib.section(config, dotted))
+
+
+def log_of(paper, name):
+    return paths.rel_log(paper, name)
+
+
+def benchmark_of(paper, name):
+    return paths.rel_benchmark(paper, name)
+
+
+def all_targets():
+    targets = [paths.SCOREBOARD_MD, paths.SCOREBOARD_CSV]
+    for spec in SPECS.values():
+        targets += list(spec.outputs().values()) + [paths.rel_executed_notebook(spec.artifact, "html")]
+    return targets

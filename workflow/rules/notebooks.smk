@@ -1,0 +1,65 @@
+# One rule per notebook artifact, generated from the specs (src/bioplausible/<paper>/specs.py), as
+# showyourwork's figure.smk does: rule `amit_fig4` runs notebooks/amit/amit_fig4.ipynb with papermill
+# (explicit kernel, parameters injected after the cell tagged `parameters`), keeps the executed notebook
+# and its HTML under results/notebooks/, and prints the artifact's verdicts. The notebook is an input,
+# so editing it reruns the rule; every parameter goes through params: so reruns notice config changes.
+
+
+def _report_outputs(spec):
+    outs = spec.outputs()
+    caption = f"../report/{spec.paper}/{spec.artifact}.rst"
+    wrapped = {}
+    for name, path in outs.items():
+        if name in ("figure_png", "table_csv"):
+            wrapped[name] = report(
+                path,
+                caption=caption,
+                category=spec.paper,
+                subcategory=spec.artifact,
+                labels={"artifact": spec.artifact, "file": name},
+            )
+        else:
+            wrapped[name] = path
+    wrapped["html"] = paths.rel_executed_notebook(spec.artifact, "html")
+    return wrapped
+
+
+def _papermill_parameters(spec):
+    payload = {
+        "artifact": spec.artifact,
+        "scale": SCALE,
+        "params": cfg(spec.config_key),
+        "inputs": spec.inputs,
+        "outputs": spec.outputs(),
+    }
+    return shlex.quote(json.dumps(payload, sort_keys=True))
+
+
+for _spec in SPECS.values():
+
+    rule:
+        name:
+            _spec.artifact
+        message:
+            f"{_spec.artifact}: running notebook {paths.rel_notebook_source(_spec.artifact)} ({SCALE})"
+        input:
+            notebook=paths.rel_notebook_source(_spec.artifact),
+            **_spec.inputs,
+        output:
+            **_report_outputs(_spec),
+        params:
+            cfg=cfg(_spec.config_key),
+            scale=SCALE,
+            artifact=_spec.artifact,
+            nb_dir=f"notebooks/{_spec.paper}",
+            out_dir=f"results/notebooks/{_spec.paper}",
+            parameters=_papermill_parameters(_spec),
+        log:
+            paths.rel_log(_spec.paper, _spec.artifact),
+        threads: _spec.threads
+        shell:
+            "papermill --kernel python3 --cwd {params.nb_dir} --log-output --no-progress-bar "
+            "-y {params.parameters} {input.notebook} {output.notebook} > {log} 2>&1 && "
+            "jupyter nbconvert --to html --output-dir {params.out_dir} {output.notebook} >> {log} 2>&1 && "
+            "python -m bioplausible.claims verdicts --artifact {params.artifact} --scale {params.scale} "
+            "| tee -a {log}"
