@@ -15,6 +15,8 @@ import shlex
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(workflow.basedir).parent.resolve()
 if Path.cwd().resolve() != ROOT:
     raise WorkflowError(

@@ -32,7 +32,10 @@ def _papermill_parameters(spec):
         "inputs": spec.inputs,
         "outputs": spec.outputs(),
     }
-    return shlex.quote(json.dumps(payload, sort_keys=True))
+    # papermill reads -y as YAML: dump YAML (flow style, one line) so that floats such as 1e-08 stay
+    # floats (JSON would write "1e-08", which YAML 1.1 reads as a string).
+    text = yaml.safe_dump(payload, default_flow_style=True, sort_keys=True, width=10**9).strip()
+    return shlex.quote(text)
 
 
 for _spec in SPECS.values():
