@@ -77,7 +77,7 @@ def test_bad_config_stops_before_any_job(tmp_path, mutate, expected):
     mutate(cfg)
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(cfg))
-    proc = smk(["--cores", "1", "--configfile", str(bad), "all"], ROOT, check=False)
+    proc = smk(["all", "--cores", "1", "--configfile", str(bad)], ROOT, check=False)
     assert proc.returncode != 0
     text = proc.stdout + proc.stderr
     assert expected in text

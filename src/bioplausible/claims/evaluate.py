@@ -146,7 +146,8 @@ def evaluate_claim(claim: Claim, metrics: Mapping[str, Any] | None, scale: str, 
             value = lookup(metrics, pre["metric"])
         except KeyError:
             return Verdict(claim, "inconclusive", measured, f"precondition metric {pre['metric']!r} missing", scale, verified)
-        ok, text = apply_check(pre, value, metrics)
+        # in a precondition, `metric` names the subject; the rest of the mapping is the check
+        ok, text = apply_check({k: v for k, v in pre.items() if k != "metric"}, value, metrics)
         if not ok:
             return Verdict(claim, "inconclusive", measured, f"precondition failed: {pre['metric']}: {text}", scale, verified)
     ok, text = apply_check(claim.check, measured, metrics, claim.paper_value)
