@@ -7,6 +7,7 @@ under a temporary directory, so nothing here touches the developer's results/.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -135,19 +136,31 @@ def test_smoke_dag_end_to_end(tmp_path):
 def test_kill_minus_9_then_resume_recomputes_nothing_complete(tmp_path):
     repo = fresh_checkout(tmp_path / "repo")
     args = ["--cores", "1", "--workflow-profile", "workflow/profiles/smoke", "all"]
-    proc = subprocess.Popen([SNAKEMAKE, *args], cwd=repo, env=env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    metrics_dir = repo / "results/metrics"
-    deadline = time.time() + 600
-    while time.time() < deadline and len(list(metrics_dir.rglob("*.json"))) < 2:
-        time.sleep(0.5)
-    os.killpg(proc.pid, signal.SIGKILL)   # the run and every job it started
-    proc.wait()
-    done = {p: p.stat().st_mtime_ns for p in metrics_dir.rglob("*.json")}
-    assert done, "nothing finished before the kill"
-    assert (repo / ".snakemake/locks").is_dir() and any((repo / ".snakemake/locks").iterdir())
+    log = tmp_path / "run1.log"
+    specs = all_specs()
+    with open(log, "w") as fh:
+        proc = subprocess.Popen([SNAKEMAKE, *args], cwd=repo, env=env(), stdout=fh, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+        def finished():
+            text = log.read_text()
+            return sorted({r for r in re.findall(r"Finished jobid: \d+ \(Rule: (\w+)\)", text) if r in specs})
+
+        deadline = time.time() + 600
+        while time.time() < deadline and len(finished()) < 2:
+            time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGKILL)   # the run and every job it started, mid-way
+        proc.wait()
+    done = finished()
+    assert done, "no artifact finished before the kill"
+    assert len(done) < len(specs), "the run finished before it could be killed"
+    mtimes = {a: (repo / specs[a].outputs()["metrics"]).stat().st_mtime_ns for a in done}
+    assert any((repo / ".snakemake/locks").iterdir()), "kill -9 should leave Snakemake's lock behind"
     subprocess.run([sys.executable, "-m", "bioplausible.workflow_lock", "--unlock-if-stale"], cwd=repo, env=env(), check=True)
-    smk(args, repo)
-    for p, mtime in done.items():
-        assert p.stat().st_mtime_ns == mtime, f"{p.relative_to(repo)} was recomputed"
+    second = smk(args, repo).stdout
+    for a in done:
+        assert (repo / specs[a].outputs()["metrics"]).stat().st_mtime_ns == mtimes[a], f"{a} was recomputed"
+        assert f"(Rule: {a})" not in second
+    for spec in specs.values():
+        assert (repo / spec.outputs()["metrics"]).is_file()
     assert (repo / paths.SCOREBOARD_MD).is_file()

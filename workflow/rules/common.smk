@@ -56,6 +56,11 @@ _notebooks = implemented_artifacts()
 _problems = [f"{a}: spec without notebook {paths.rel_notebook_source(a)}" for a in SPECS if a not in _notebooks]
 _problems += [f"{a}: notebook without spec in bioplausible.<paper>.specs" for a in _notebooks if a not in SPECS]
 _problems += [f"{a}: not in its paper's claims registry" for a in SPECS if a not in ALL_ARTIFACTS]
+_problems += [
+    f"{a}: no report caption workflow/report/{s.paper}/{a}.rst"
+    for a, s in SPECS.items()
+    if not (ROOT / "workflow" / "report" / s.paper / f"{a}.rst").is_file()
+]
 if _problems:
     raise WorkflowError("artifact definitions disagree:\n  " + "\n  ".join(_problems))
 
