@@ -164,3 +164,10 @@ def test_kill_minus_9_then_resume_recomputes_nothing_complete(tmp_path):
     for spec in specs.values():
         assert (repo / spec.outputs()["metrics"]).is_file()
     assert (repo / paths.SCOREBOARD_MD).is_file()
+
+
+def test_snakefmt_and_lint_are_clean():
+    fmt = subprocess.run([str(BIN / "snakefmt"), "--check", "workflow/"], cwd=ROOT, capture_output=True, text=True)
+    assert fmt.returncode == 0, fmt.stderr + fmt.stdout
+    lint = smk(["--lint"], ROOT, check=False)
+    assert lint.returncode == 0, lint.stdout + lint.stderr

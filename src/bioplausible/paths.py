@@ -48,6 +48,14 @@ def _find_root(start: str) -> Path:
     )
 
 
+def export_to_jobs(project_root: Path) -> None:
+    """Make Snakemake's jobs (scripts, papermill kernels) import this checkout and see its root."""
+    src = str(Path(project_root) / "src")
+    current = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = src if not current else src + os.pathsep + current
+    os.environ["BIOPLAUSIBLE_ROOT"] = str(project_root)
+
+
 def root() -> Path:
     env = os.environ.get("BIOPLAUSIBLE_ROOT")
     if env:

@@ -2,8 +2,6 @@
 
 
 rule claims:
-    message:
-        "claims: evaluating every claim of workflow/claims/*.yaml ({SCALE})"
     input:
         metrics=[spec.outputs()["metrics"] for spec in SPECS.values()],
         registries=[paths.rel_claims_registry(p) for p in paths.PAPERS],
@@ -15,10 +13,14 @@ rule claims:
             category="scoreboard",
             labels={"file": "claims.csv"},
         ),
-    params:
-        scale=SCALE,
     log:
         "results/logs/claims.log",
+    conda:
+        CONDA_ENV
+    params:
+        scale=SCALE,
+    message:
+        "claims: evaluating every claim of workflow/claims/*.yaml ({SCALE})"
     shell:
         "python -m bioplausible.claims scoreboard --scale {params.scale} "
         "--md {output.md} --csv {output.csv} 2>&1 | tee {log}"

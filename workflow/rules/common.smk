@@ -23,12 +23,11 @@ if Path.cwd().resolve() != ROOT:
         f"run snakemake from the repository root {ROOT} (working directory is {Path.cwd()}); "
         "results/, figures/ and paper_tables/ are created there"
     )
-# Jobs (scripts, papermill kernels) import this checkout's library, installed or not.
+# This checkout's library, installed or not; jobs (scripts, papermill kernels) get it too.
 sys.path.insert(0, str(ROOT / "src"))
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH")) if p
-)
-os.environ["BIOPLAUSIBLE_ROOT"] = str(ROOT)
+from bioplausible.paths import export_to_jobs
+
+export_to_jobs(ROOT)
 
 from bioplausible import config as config_lib
 from bioplausible import paths
@@ -42,20 +41,36 @@ if not config:
         "pass --workflow-profile workflow/profiles/<smoke|quick|paper> or --configfile workflow/config/<scale>.yaml"
     )
 try:
-    config_lib.validate(config, source="scale config (workflow/config/<scale>.yaml plus --config overrides)")
+    config_lib.validate(
+        config,
+        source="scale config (workflow/config/<scale>.yaml plus --config overrides)",
+    )
 except config_lib.ConfigError as err:
     raise WorkflowError(str(err))
 
 SCALE = config["scale"]
+# The one software environment of every rule (for --software-deployment-method conda); the .venv of
+# `make` already holds the same pins, so plain runs need no conda.
+CONDA_ENV = str(ROOT / "envs" / "environment.yml")
 REGISTRIES = load_all()
 ALL_ARTIFACTS = [a.id for paper in paths.PAPERS for a in REGISTRIES[paper].artifacts]
 SPECS = all_specs()
 
 # One name per artifact everywhere: a spec, a notebook and a registry entry go together.
 _notebooks = implemented_artifacts()
-_problems = [f"{a}: spec without notebook {paths.rel_notebook_source(a)}" for a in SPECS if a not in _notebooks]
-_problems += [f"{a}: notebook without spec in bioplausible.<paper>.specs" for a in _notebooks if a not in SPECS]
-_problems += [f"{a}: not in its paper's claims registry" for a in SPECS if a not in ALL_ARTIFACTS]
+_problems = [
+    f"{a}: spec without notebook {paths.rel_notebook_source(a)}"
+    for a in SPECS
+    if a not in _notebooks
+]
+_problems += [
+    f"{a}: notebook without spec in bioplausible.<paper>.specs"
+    for a in _notebooks
+    if a not in SPECS
+]
+_problems += [
+    f"{a}: not in its paper's claims registry" for a in SPECS if a not in ALL_ARTIFACTS
+]
 _problems += [
     f"{a}: no report caption workflow/report/{s.paper}/{a}.rst"
     for a, s in SPECS.items()
@@ -86,5 +101,7 @@ def benchmark_of(paper, name):
 def all_targets():
     targets = [paths.SCOREBOARD_MD, paths.SCOREBOARD_CSV]
     for spec in SPECS.values():
-        targets += list(spec.outputs().values()) + [paths.rel_executed_notebook(spec.artifact, "html")]
+        targets += list(spec.outputs().values()) + [
+            paths.rel_executed_notebook(spec.artifact, "html")
+        ]
     return targets

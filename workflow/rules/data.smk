@@ -17,6 +17,8 @@ rule data_cache:
     wildcard_constraints:
         dataset="|".join(_DATA_DATASETS),
         split="train|test|val",
+    conda:
+        CONDA_ENV
     params:
         mirror=lookup(dpath="data/mirror", within=config),
         download=lookup(dpath="data/download", within=config),

@@ -34,7 +34,9 @@ def _papermill_parameters(spec):
     }
     # papermill reads -y as YAML: dump YAML (flow style, one line) so that floats such as 1e-08 stay
     # floats (JSON would write "1e-08", which YAML 1.1 reads as a string).
-    text = yaml.safe_dump(payload, default_flow_style=True, sort_keys=True, width=10**9).strip()
+    text = yaml.safe_dump(
+        payload, default_flow_style=True, sort_keys=True, width=10**9
+    ).strip()
     return shlex.quote(text)
 
 
@@ -43,23 +45,25 @@ for _spec in SPECS.values():
     rule:
         name:
             _spec.artifact
-        message:
-            f"{_spec.artifact}: running notebook {paths.rel_notebook_source(_spec.artifact)} ({SCALE})"
         input:
-            notebook=paths.rel_notebook_source(_spec.artifact),
             **_spec.inputs,
+            notebook=paths.rel_notebook_source(_spec.artifact),
         output:
             **_report_outputs(_spec),
+        log:
+            paths.rel_log(_spec.paper, _spec.artifact),
+        conda:
+            CONDA_ENV
+        threads: _spec.threads
         params:
             cfg=cfg(_spec.config_key),
             scale=SCALE,
             artifact=_spec.artifact,
-            nb_dir=f"notebooks/{_spec.paper}",
-            out_dir=f"results/notebooks/{_spec.paper}",
+            nb_dir=lambda wildcards, input: os.path.dirname(input.notebook),
+            out_dir=lambda wildcards, output: os.path.dirname(output.notebook),
             parameters=_papermill_parameters(_spec),
-        log:
-            paths.rel_log(_spec.paper, _spec.artifact),
-        threads: _spec.threads
+        message:
+            f"{_spec.artifact}: running notebook {paths.rel_notebook_source(_spec.artifact)} ({SCALE})"
         shell:
             "papermill --kernel python3 --cwd {params.nb_dir} --log-output --no-progress-bar "
             "-y {params.parameters} {input.notebook} {output.notebook} > {log} 2>&1 && "
