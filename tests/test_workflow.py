@@ -28,9 +28,11 @@ SNAKEMAKE = str(BIN / "snakemake")
 
 
 def env():
+    """The environment of a user who calls .venv/bin/snakemake without activating the venv."""
     e = dict(os.environ)
-    e["PATH"] = f"{BIN}{os.pathsep}{e.get('PATH', '')}"  # papermill/jupyter of this environment
+    e["PATH"] = os.pathsep.join(p for p in e.get("PATH", "").split(os.pathsep) if Path(p) != BIN)
     e.pop("BIOPLAUSIBLE_ROOT", None)
+    e.pop("PYTHONPATH", None)
     return e
 
 

@@ -49,7 +49,18 @@ def _find_root(start: str) -> Path:
 
 
 def export_to_jobs(project_root: Path) -> None:
-    """Make Snakemake's jobs (scripts, papermill kernels) import this checkout and see its root."""
+    """Make Snakemake's jobs (scripts, papermill kernels) import this checkout and see its root.
+
+    Jobs also get the interpreter's own bin folder first on PATH, so ``papermill``, ``jupyter`` and
+    ``python`` in shell commands are those of the environment running Snakemake (``.venv/bin/snakemake``
+    works without activating the venv).
+    """
+    import sys
+
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[0] != bin_dir:
+        os.environ["PATH"] = bin_dir + (os.pathsep + path if path else "")
     src = str(Path(project_root) / "src")
     current = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = src if not current else src + os.pathsep + current
