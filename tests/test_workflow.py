@@ -103,6 +103,12 @@ def test_smoke_dag_end_to_end(tmp_path):
         for name, rel in spec.outputs().items():
             assert (repo / rel).is_file(), f"{spec.artifact}: missing {rel}"
         assert (repo / paths.rel_executed_notebook(spec.artifact, "html")).is_file()
+    # every dataset's loader ran on its fixtures (real formats, declared fixture checksums)
+    from bioplausible.data import DATASETS
+    for name, dspec in DATASETS.items():
+        for split in dspec.splits:
+            manifest = yaml.safe_load((repo / f"results/data/{name}/{split}.json").read_text())
+            assert manifest["fixture"] is True and manifest["verified"] is True, (name, split)
     # the scoreboard lists every artifact of every paper; expected claims pass at smoke scale
     board = (repo / paths.SCOREBOARD_MD).read_text()
     for reg in load_all().values():

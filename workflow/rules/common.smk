@@ -100,6 +100,15 @@ def benchmark_of(paper, name):
 
 def all_targets():
     targets = [paths.SCOREBOARD_MD, paths.SCOREBOARD_CSV]
+    if config["data"]["fixtures"]:
+        # smoke: every rule runs, so every dataset's loader runs on its generated fixture files
+        from bioplausible.data import DATASETS
+
+        targets += [
+            paths.rel_data_cache(name, split)
+            for name, spec in DATASETS.items()
+            for split in spec.splits
+        ]
     for spec in SPECS.values():
         targets += list(spec.outputs().values()) + [
             paths.rel_executed_notebook(spec.artifact, "html")
