@@ -36,6 +36,14 @@ def test_check_language(check, value, expected):
     assert v.status == expected, v.detail
 
 
+def test_matches_paper_value_names_the_differing_cell():
+    table = {"soft_wta": {"lr0": 0.03, "batch_size": 128}}
+    c = claim({"matches_paper_value": True}, paper_value=table)
+    assert evaluate.evaluate_claim(c, {"m": {"soft_wta": {"lr0": 0.03, "batch_size": 128}}, **META}, "quick").status == "pass"
+    v = evaluate.evaluate_claim(c, {"m": {"soft_wta": {"lr0": 0.05, "batch_size": 128}}, **META}, "quick")
+    assert v.status == "fail" and "soft_wta.lr0" in v.detail
+
+
 def test_ordering_check():
     metrics = {"a": 3, "b": 2, "c": 1, **META}
     c = claim({"ordering": "decreasing", "strict": True}, metric=["a", "b", "c"])

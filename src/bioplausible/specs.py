@@ -16,7 +16,7 @@ from . import paths, provenance
 PRODUCTS = ("figure", "table")
 
 # Paper modules that define ``SPECS: list[ArtifactSpec]``.
-SPEC_MODULES = ("bioplausible.amit.specs",)
+SPEC_MODULES = ("bioplausible.amit.specs", "bioplausible.softhebb.specs")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ Check language (one mapping per claim; ``measured`` is the value of the claim's 
 - ``{abs_diff_le: 0.04}``           |measured - paper_value| <= 0.04 (or against ``value:``/``metric:``)
 - ``{rel_diff_le: 0.02, metric: k}``|measured - ref| <= 0.02 |ref|, ref a metric or ``value:``
 - ``{equals: true}``                measured == true (booleans, exact values)
+- ``{matches_paper_value: true}``   measured == the claim's ``paper_value`` (e.g. a whole table, cell by cell)
 - ``{between: [lo, hi]}``           lo <= measured <= hi
 - ``{ordering: decreasing, strict: true}`` with ``metric: [k1, k2, ...]``: the values are ordered
 
@@ -88,6 +89,13 @@ def apply_check(check: Mapping[str, Any], measured: Any, metrics: Mapping[str, A
         ref = float(_reference(check, metrics, paper_value))
         rel = abs(float(measured) - ref) / abs(ref) if ref != 0 else math.inf
         return rel <= check["rel_diff_le"], f"relative difference {_fmt(rel)} <= {check['rel_diff_le']} (reference {_fmt(ref)})"
+    if check.get("matches_paper_value"):
+        if measured == paper_value:
+            return True, "identical to the paper's value"
+        if isinstance(measured, dict) and isinstance(paper_value, dict):
+            diff = _dict_diff(measured, paper_value)
+            return False, "differs at " + "; ".join(diff[:5])
+        return False, f"{_fmt(measured)} != {_fmt(paper_value)}"
     if "equals" in check:
         return measured == check["equals"], f"{_fmt(measured)} == {_fmt(check['equals'])}"
     if "between" in check:
@@ -107,6 +115,16 @@ def apply_check(check: Mapping[str, Any], measured: Any, metrics: Mapping[str, A
     raise CheckError(f"unknown check {dict(check)!r}")
 
 
+def _dict_diff(a: Any, b: Any, prefix: str = "") -> list[str]:
+    """Dotted keys where two nested mappings differ (with both values)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in sorted(set(a) | set(b), key=str):
+            out += _dict_diff(a.get(k, "<missing>"), b.get(k, "<missing>"), f"{prefix}{k}.")
+        return out
+    return [] if a == b else [f"{prefix.rstrip('.')}: measured {a!r}, paper {b!r}"]
+
+
 def _fmt(x: Any) -> str:
     if isinstance(x, bool) or x is None:
         return str(x).lower() if isinstance(x, bool) else "null"
@@ -116,7 +134,13 @@ def _fmt(x: Any) -> str:
         return f"{x:.4g}"
     if isinstance(x, (list, tuple)):
         return "[" + ", ".join(_fmt(v) for v in x) + "]"
+    if isinstance(x, dict):
+        return f"<mapping of {_n_leaves(x)} values>"
     return str(x)
+
+
+def _n_leaves(x: Any) -> int:
+    return sum(_n_leaves(v) for v in x.values()) if isinstance(x, dict) else 1
 
 
 def measured_value(claim: Claim, metrics: Mapping[str, Any]) -> Any:

@@ -17,7 +17,7 @@ README_END = "<!-- artifact-index:end -->"
 
 
 def _cell(text: Any) -> str:
-    s = text if isinstance(text, str) else json.dumps(text) if isinstance(text, (list, dict)) else _fmt(text)
+    s = text if isinstance(text, str) else json.dumps(text) if isinstance(text, list) else _fmt(text)
     return str(s).replace("|", "\\|").replace("\n", " ")
 
 
