@@ -38,10 +38,13 @@ class ArtifactRun:
         self.paper = paths.paper_of(artifact)
         self.spec = spec_of(artifact)
         self.scale = scale
+        scale_config = None
+        if params is None or inputs is None:
+            scale_config = config_mod.load(scale)
         if params is None:
-            params = config_mod.section(config_mod.load(scale), self.spec.config_key)
+            params = config_mod.section(scale_config, self.spec.config_key)
         self.params = config_mod.thaw(params)
-        self.inputs = dict(inputs) if inputs is not None else dict(self.spec.inputs)
+        self.inputs = dict(inputs) if inputs is not None else self.spec.resolved_inputs(scale_config)
         self.outputs = dict(outputs) if outputs is not None else self.spec.outputs()
         for name, rel in self.inputs.items():
             if not paths.absolute(rel).exists():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Union
 
 from . import paths, provenance
 
@@ -23,7 +24,9 @@ SPEC_MODULES = ("bioplausible.amit.specs", "bioplausible.softhebb.specs")
 class ArtifactSpec:
     artifact: str
     config_key: str                      # dotted key of its parameters in the scale config
-    inputs: dict[str, str] = field(default_factory=dict)   # name -> path of a cached result
+    # name -> path of a cached result; or a function of the scale config returning that mapping, for
+    # artifacts whose inputs depend on the scale (e.g. one trained model per configured seed)
+    inputs: Union[dict[str, str], Callable[[Mapping[str, Any]], dict[str, str]]] = field(default_factory=dict)
     products: tuple[str, ...] = ("figure",)
     threads: int = 1
     description: str = ""
@@ -37,6 +40,10 @@ class ArtifactSpec:
     @property
     def paper(self) -> str:
         return paths.paper_of(self.artifact)
+
+    def resolved_inputs(self, config: Mapping[str, Any]) -> dict[str, str]:
+        """The input paths at one scale (``config`` is the validated scale config)."""
+        return dict(self.inputs(config)) if callable(self.inputs) else dict(self.inputs)
 
     def outputs(self) -> dict[str, str]:
         """Every file the artifact's rule writes, by name (relative paths)."""

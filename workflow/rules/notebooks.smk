@@ -29,7 +29,7 @@ def _papermill_parameters(spec):
         "artifact": spec.artifact,
         "scale": SCALE,
         "params": cfg(spec.config_key),
-        "inputs": spec.inputs,
+        "inputs": spec.resolved_inputs(config),
         "outputs": spec.outputs(),
     }
     # papermill reads -y as YAML: dump YAML (flow style, one line) so that floats such as 1e-08 stay
@@ -46,7 +46,7 @@ for _spec in SPECS.values():
         name:
             _spec.artifact
         input:
-            **_spec.inputs,
+            **_spec.resolved_inputs(config),
             notebook=paths.rel_notebook_source(_spec.artifact),
         output:
             **_report_outputs(_spec),

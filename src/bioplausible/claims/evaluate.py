@@ -12,7 +12,7 @@ Check language (one mapping per claim; ``measured`` is the value of the claim's 
 - ``{ordering: decreasing, strict: true}`` with ``metric: [k1, k2, ...]``: the values are ordered
 
 ``requires`` is a list of preconditions in the same form plus ``metric:``; if one fails the verdict is
-``inconclusive`` (a collapsed model looks perfectly robust, so a robustness check without its
+``inconclusive`` (or ``fail`` with ``on_fail: fail``, where the claim is false without it) (a collapsed model looks perfectly robust, so a robustness check without its
 clean-accuracy precondition would mean nothing).
 """
 
@@ -171,9 +171,10 @@ def evaluate_claim(claim: Claim, metrics: Mapping[str, Any] | None, scale: str, 
         except KeyError:
             return Verdict(claim, "inconclusive", measured, f"precondition metric {pre['metric']!r} missing", scale, verified)
         # in a precondition, `metric` names the subject; the rest of the mapping is the check
-        ok, text = apply_check({k: v for k, v in pre.items() if k != "metric"}, value, metrics)
+        ok, text = apply_check({k: v for k, v in pre.items() if k not in ("metric", "on_fail")}, value, metrics)
         if not ok:
-            return Verdict(claim, "inconclusive", measured, f"precondition failed: {pre['metric']}: {text}", scale, verified)
+            status = pre.get("on_fail", "inconclusive")  # "fail": the claim itself is false without it
+            return Verdict(claim, status, measured, f"precondition failed: {pre['metric']}: {text}", scale, verified)
     ok, text = apply_check(claim.check, measured, metrics, claim.paper_value)
     return Verdict(claim, "pass" if ok else "fail", measured, text, scale, verified)
 

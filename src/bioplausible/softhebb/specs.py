@@ -1,10 +1,43 @@
 """Artifacts of the SoftHebb paper implemented so far: what each notebook reads and writes."""
 
+from typing import Any, Mapping
+
 from ..specs import ArtifactSpec
+from . import experiment as ex
+
+
+def _fig4a_inputs(config: Mapping[str, Any]) -> dict[str, str]:
+    """Every variant (and hard WTA) and the MLP on MNIST, every configured seed."""
+    sh = config["softhebb"]
+    out = {}
+    for seed in sh["seeds"]:
+        for v in ex.model_variants(sh):
+            out[f"wta_{v}_s{seed}"] = ex.wta_model("mnist", v, seed)
+        out[f"mlp_relu_s{seed}"] = ex.mlp_model("mnist", "relu", seed)
+    return out
+
+
+def _robustness_inputs(config: Mapping[str, Any]) -> dict[str, str]:
+    """Noise + PGD results of the default SoftHebb variant and the MLP, first seed, per dataset."""
+    sh = config["softhebb"]
+    seed = sh["seeds"][0]
+    out = {}
+    for d in sh["datasets"]:
+        out[f"{d}__softhebb"] = ex.robustness_result(d, f"wta_{sh['wta']['default_variant']}_s{seed}")
+        out[f"{d}__mlp"] = ex.robustness_result(d, f"mlp_relu_s{seed}")
+    return out
+
 
 SPECS = [
     ArtifactSpec("sh_fig2", "softhebb.fig2", description="Fig. 2: the soft winner-take-all model (schematic)"),
     ArtifactSpec("sh_fig3", "softhebb.fig3", description="Fig. 3: causal graphs of the data (schematic)"),
     ArtifactSpec("sh_tab1", "softhebb.table1", products=("table",),
                  description="Table 1: training hyperparameters, rendered from the config the runs read"),
+    ArtifactSpec("sh_fig4a", "softhebb", _fig4a_inputs, products=("figure", "table"),
+                 description="Fig. 4a: MNIST accuracy of SoftHebb (every variant) and hard WTA, 1- and 2-layer, "
+                             "against the back-propagation MLP"),
+    ArtifactSpec("sh_fig5a", "softhebb", _robustness_inputs,
+                 description="Fig. 5a: accuracy under Gaussian input noise, SoftHebb vs MLP, MNIST and F-MNIST"),
+    ArtifactSpec("sh_fig5b", "softhebb", _robustness_inputs,
+                 description="Fig. 5b: accuracy under untargeted L-inf PGD, SoftHebb vs MLP, MNIST and F-MNIST"),
 ]

@@ -1,0 +1,96 @@
+"""From the scale config to the runs: the one place that turns Table 1 + the variants into training configs.
+
+Every SoftHebb / hard-WTA / MLP training rule calls these functions with its config section, so the
+hyperparameters of Table 1 (``softhebb.table1``, also rendered as sh_tab1) are the ones the runs use;
+departures (the named variants, the scale's epochs and sizes) are explicit config values.
+
+Model names (the ``{model}`` part of ``results/models/softhebb/{model}.pt``):
+``wta_{dataset}_{variant}_s{seed}`` (variant = a key of ``softhebb.wta.variants`` or ``hard_wta``) and
+``mlp_{dataset}_{activation}_s{seed}`` (activation ``relu`` or ``softmax``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Mapping
+
+import torch
+
+from .mlp import MLP
+from .readout import FeatureClassifier
+from .wta import SoftWTA, WTAConfig
+
+HARD_WTA = "hard_wta"
+
+
+def wta_config(sh: Mapping[str, Any], dataset: str, variant: str, seed: int) -> WTAConfig:
+    """The WTAConfig of one 100-epoch-protocol run (Table 1's 100-epoch column + scale sizes + variant)."""
+    wta = sh["wta"]
+    column = sh["table1"]["epochs_100"]["hard_wta" if variant == HARD_WTA else "soft_wta"]
+    lr0 = sh["table1"]["fashion_mnist_wta_lr0"] if dataset == "fashion_mnist" else column["lr0"]
+    fields: dict[str, Any] = {
+        "K": wta["K"], "lr0": lr0, "schedule": column["lr_decay"], "batch_size": column["batch_size"],
+        "epochs": wta["epochs"], "init": wta["init"], "init_radius": wta["init_radius"],
+        "prior_lr_factor": wta["prior_lr_factor"], "seed": seed,
+    }
+    if variant == HARD_WTA:
+        # SoftHebb with an infinite base (A.4): no prior; same initialisation as the default variant
+        default = dict(wta["variants"][wta["default_variant"]])
+        fields.update({k: default[k] for k in ("init", "init_radius") if k in default})
+        fields.update(base=math.inf, learn_prior=False, variant="paper_literal")
+    else:
+        if variant not in wta["variants"]:
+            raise KeyError(f"unknown SoftHebb variant {variant!r}; config softhebb.wta.variants has "
+                           f"{sorted(wta['variants'])} (and {HARD_WTA!r})")
+        overrides = dict(wta["variants"][variant])
+        # a config variant names the rule variant it runs (WTAConfig.variant); by default its own name
+        fields.update(base=column["softmax_base"], variant=overrides.pop("rule", variant))
+        fields.update(overrides)
+    return WTAConfig.from_mapping(fields)
+
+
+def mlp_kwargs(sh: Mapping[str, Any], activation: str, seed: int) -> dict[str, Any]:
+    """Keyword arguments of ``train_mlp`` for the 100-epoch back-propagation baseline (Table 1)."""
+    column = sh["table1"]["epochs_100"]["backprop"]
+    return {"hidden": sh["mlp"]["hidden"], "activation": activation, "optimizer": column["optimizer"],
+            "lr": column["lr0"], "batch_size": column["batch_size"], "epochs": sh["mlp"]["epochs"], "seed": seed}
+
+
+def model_variants(sh: Mapping[str, Any]) -> list[str]:
+    return [*sh["wta"]["variants"], HARD_WTA]
+
+
+# --- cached results each artifact reads (paths.py builds the paths; specs.py names them) -------------
+def wta_model(dataset: str, variant: str, seed: int) -> str:
+    from ..paths import rel_model
+
+    return rel_model("softhebb", f"{dataset}/wta_{variant}_s{seed}")
+
+
+def mlp_model(dataset: str, activation: str, seed: int) -> str:
+    from ..paths import rel_model
+
+    return rel_model("softhebb", f"{dataset}/mlp_{activation}_s{seed}")
+
+
+def robustness_result(dataset: str, model_name: str) -> str:
+    from ..paths import rel_attack
+
+    return rel_attack("softhebb", f"{dataset}/{model_name}")
+
+
+def load_model(path: str, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict[str, Any]]:
+    """Rebuild a trained classifier (SoftHebb/hard-WTA + read-out, or MLP) from its cached payload."""
+    payload = torch.load(path, map_location="cpu", weights_only=False)
+    kind = payload["kind"]
+    if kind == "wta":
+        cfg = WTAConfig.from_mapping(payload["wta_config"])
+        layer = SoftWTA(payload["n_in"], cfg.K, cfg.base)
+        model = FeatureClassifier(layer, cfg.K, payload["n_classes"])
+    elif kind == "mlp":
+        model = MLP(hidden=payload["hidden"], activation=payload["activation"], n_in=payload["n_in"],
+                    n_classes=payload["n_classes"])
+    else:
+        raise ValueError(f"{path}: unknown model kind {kind!r}")
+    model.load_state_dict(payload["state_dict"])
+    return model.to(device).eval(), payload
