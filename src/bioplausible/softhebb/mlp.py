@@ -21,10 +21,10 @@ import time
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ..training import Checkpointer
+from ..training.loops import cross_entropy_epoch
 from ..training.evaluate import as_device
 
 ACTIVATIONS = ("relu", "softmax")
@@ -58,11 +58,6 @@ def mlp_config(*, hidden: int, activation: str, optimizer: str, lr: float, batch
     """The parameters that define a ``train_mlp`` run (stored in its checkpoints; hash it for the Checkpointer)."""
     return {"hidden": int(hidden), "activation": activation, "optimizer": optimizer, "lr": float(lr),
             "batch_size": int(batch_size), "epochs": int(epochs), "seed": int(seed), "n": int(n)}
-
-
-def _epoch_generator(seed: int, epoch: int) -> torch.Generator:
-    # Order of epoch e depends only on (seed, e): a resumed run sees the same batches as an uninterrupted one.
-    return torch.Generator().manual_seed(int(seed) * 1_000_003 + int(epoch))
 
 
 def train_mlp(images_uint8: torch.Tensor, labels: torch.Tensor, *, hidden: int = 2000, activation: str = "relu",
@@ -115,21 +110,9 @@ def train_mlp(images_uint8: torch.Tensor, labels: torch.Tensor, *, hidden: int =
     model.train()
     for epoch in range(start_epoch + 1, epochs + 1):
         t0 = time.perf_counter()
-        perm = torch.randperm(n, generator=_epoch_generator(seed, epoch)).to(dev)
-        loss_sum = torch.zeros((), dtype=torch.float64, device=dev)
-        correct = torch.zeros((), dtype=torch.long, device=dev)
-        for start in range(0, n, batch_size):
-            idx = perm[start:start + batch_size]
-            x = x_all[idx].float().div_(255.0)  # (batch, ...) in [0, 1]
-            logits = model(x)  # (batch, 10)
-            loss = F.cross_entropy(logits, y_all[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            loss_sum += loss.detach().double() * len(idx)
-            correct += (logits.detach().argmax(1) == y_all[idx]).sum()
-        entry = {"epoch": epoch, "loss": loss_sum.item() / n, "train_acc": correct.item() / n,
-                 "seconds": time.perf_counter() - t0}
+        stats = cross_entropy_epoch(model, lambda idx: x_all[idx].float().div_(255.0), y_all, seed=seed,
+                                    epoch=epoch, batch_size=batch_size, optimizer=opt)
+        entry = {"epoch": epoch, **stats, "seconds": time.perf_counter() - t0}
         log.append(entry)
         if progress:
             print(f"mlp[{activation}] epoch {epoch}/{epochs}: loss {entry['loss']:.4f} "

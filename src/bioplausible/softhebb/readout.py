@@ -27,9 +27,9 @@ import time
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
+from ..training.loops import cross_entropy_epoch
 from ..training.evaluate import as_device, as_float01, check_unit_range, eval_mode
 
 # Cache the training-set features in float16 above this many elements (K * N): 2**28 float32 = 1 GiB.
@@ -107,12 +107,6 @@ def compute_features(features: nn.Module, images: torch.Tensor, *, device: str |
     return out
 
 
-def _epoch_generator(seed: int, epoch: int) -> torch.Generator:
-    # One generator per (seed, epoch): the data order of epoch e does not depend on how the run got there,
-    # so a resumed run shuffles exactly like an uninterrupted one.
-    return torch.Generator().manual_seed(int(seed) * 1_000_003 + int(epoch))
-
-
 def train_linear_readout(features: nn.Module, images_uint8: torch.Tensor, labels: torch.Tensor, *,
                          epochs: int, lr: float = 1e-3, batch_size: int = 64, seed: int = 0,
                          device: str | torch.device = "auto", progress: bool = True,
@@ -150,20 +144,9 @@ def train_linear_readout(features: nn.Module, images_uint8: torch.Tensor, labels
     model.train()
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
-        perm = torch.randperm(n, generator=_epoch_generator(seed, epoch)).to(dev)
-        loss_sum = torch.zeros((), dtype=torch.float64, device=dev)
-        correct = torch.zeros((), dtype=torch.long, device=dev)
-        for start in range(0, n, batch_size):
-            idx = perm[start:start + batch_size]
-            logits = model.classifier(feats[idx].float())  # (batch, n_classes)
-            loss = F.cross_entropy(logits, y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            loss_sum += loss.detach().double() * len(idx)
-            correct += (logits.detach().argmax(1) == y[idx]).sum()
-        entry = {"epoch": epoch, "loss": loss_sum.item() / n, "train_acc": correct.item() / n,
-                 "seconds": time.perf_counter() - t0}
+        stats = cross_entropy_epoch(model.classifier, lambda idx: feats[idx].float(), y, seed=seed, epoch=epoch,
+                                    batch_size=batch_size, optimizer=opt)
+        entry = {"epoch": epoch, **stats, "seconds": time.perf_counter() - t0}
         log.append(entry)
         if progress:
             print(f"readout epoch {epoch}/{epochs}: loss {entry['loss']:.4f} train_acc {entry['train_acc']:.4f} "

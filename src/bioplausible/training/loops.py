@@ -1,0 +1,39 @@
+"""The supervised epoch shared by every back-propagation trainer (MLPs, linear read-outs)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def epoch_generator(seed: int, epoch: int) -> torch.Generator:
+    """One generator per (seed, epoch): the data order of epoch e does not depend on how the run got there,
+    so a resumed run shuffles exactly like an uninterrupted one."""
+    return torch.Generator().manual_seed(int(seed) * 1_000_003 + int(epoch))
+
+
+def cross_entropy_epoch(model: nn.Module, batch_inputs: Callable[[torch.Tensor], torch.Tensor], labels: torch.Tensor,
+                        *, seed: int, epoch: int, batch_size: int, optimizer: torch.optim.Optimizer) -> dict[str, float]:
+    """One shuffled epoch of cross-entropy minimisation.
+
+    ``batch_inputs(idx)`` returns the model input for the example indices ``idx`` (e.g. uint8 images turned
+    into floats on the device, or cached features). Returns the epoch's mean training loss (per-batch means
+    weighted by batch size) and running training accuracy.
+    """
+    n = len(labels)
+    perm = torch.randperm(n, generator=epoch_generator(seed, epoch)).to(labels.device)
+    loss_sum = torch.zeros((), dtype=torch.float64, device=labels.device)
+    correct = torch.zeros((), dtype=torch.long, device=labels.device)
+    for start in range(0, n, batch_size):
+        idx = perm[start:start + batch_size]
+        logits = model(batch_inputs(idx))  # (batch, n_classes)
+        loss = F.cross_entropy(logits, labels[idx])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss.detach().double() * len(idx)
+        correct += (logits.detach().argmax(1) == labels[idx]).sum()
+    return {"loss": loss_sum.item() / n, "train_acc": correct.item() / n}
