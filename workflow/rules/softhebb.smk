@@ -15,26 +15,6 @@ wildcard_constraints:
     seed=r"\d+",
 
 
-def sh_wta_params(wildcards):
-    run = sh_exp.wta_config(
-        SH, wildcards.dataset, wildcards.variant, int(wildcards.seed)
-    )
-    return {
-        "wta_config": run.to_dict(),
-        "readout": SH["readout"],
-        "n_train": SH["n_train"],
-        "n_test": SH["n_test"],
-    }
-
-
-def sh_mlp_params(wildcards):
-    return {
-        "mlp_kwargs": sh_exp.mlp_kwargs(SH, wildcards.activation, int(wildcards.seed)),
-        "n_train": SH["n_train"],
-        "n_test": SH["n_test"],
-    }
-
-
 rule sh_train_wta:
     input:
         train=paths.rel_data_cache("{dataset}", "train"),
@@ -51,7 +31,7 @@ rule sh_train_wta:
         CONDA_ENV
     threads: 2
     params:
-        cfg=sh_wta_params,
+        cfg=lambda wildcards: sh_exp.wta_rule_params(SH, wildcards),
         scale=SCALE,
         kind="wta",
         device=config["device"],
@@ -78,7 +58,7 @@ rule sh_train_mlp:
         CONDA_ENV
     threads: 2
     params:
-        cfg=sh_mlp_params,
+        cfg=lambda wildcards: sh_exp.mlp_rule_params(SH, wildcards),
         scale=SCALE,
         kind="mlp",
         device=config["device"],

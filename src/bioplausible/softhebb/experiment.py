@@ -56,6 +56,19 @@ def mlp_kwargs(sh: Mapping[str, Any], activation: str, seed: int) -> dict[str, A
             "lr": column["lr0"], "batch_size": column["batch_size"], "epochs": sh["mlp"]["epochs"], "seed": seed}
 
 
+def wta_rule_params(sh: Mapping[str, Any], wildcards: Any) -> dict[str, Any]:
+    """``params.cfg`` of rule sh_train_wta: the resolved run config, so Snakemake reruns exactly what changed."""
+    run = wta_config(sh, wildcards.dataset, wildcards.variant, int(wildcards.seed))
+    return {"wta_config": run.to_dict(), "readout": dict(sh["readout"]), "n_train": sh["n_train"],
+            "n_test": sh["n_test"]}
+
+
+def mlp_rule_params(sh: Mapping[str, Any], wildcards: Any) -> dict[str, Any]:
+    """``params.cfg`` of rule sh_train_mlp."""
+    return {"mlp_kwargs": mlp_kwargs(sh, wildcards.activation, int(wildcards.seed)), "n_train": sh["n_train"],
+            "n_test": sh["n_test"]}
+
+
 def model_variants(sh: Mapping[str, Any]) -> list[str]:
     return [*sh["wta"]["variants"], HARD_WTA]
 
