@@ -38,7 +38,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .training.evaluate import as_device, as_float01, check_model_device, check_unit_range, eval_mode, predict
+from .training.evaluate import (as_device, as_float01, check_batch_inputs, check_model_device, check_unit_range,
+                                eval_mode, predict)
 
 PGD = ("linf_pgd", "l2_pgd")
 MINIMIZATION = ("l2_cw", "l2_deepfool", "linf_deepfool")
@@ -245,12 +246,7 @@ def _prepare(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, devic
              batch_size: int) -> torch.device:
     dev = as_device(device)
     check_model_device(model, dev)
-    if len(images) != len(labels):
-        raise ValueError(f"images and labels differ in length: {len(images)} vs {len(labels)}")
-    if len(images) == 0:
-        raise ValueError("no images to attack")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    check_batch_inputs(images, labels, batch_size, purpose="attack")
     check_unit_range(images)
     return dev
 

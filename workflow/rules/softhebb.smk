@@ -20,9 +20,7 @@ rule sh_train_wta:
         train=paths.rel_data_cache("{dataset}", "train"),
         test=paths.rel_data_cache("{dataset}", "test"),
     output:
-        **compute_outputs(
-            paths.rel_model("softhebb", "{dataset}/wta_{variant}_s{seed}")
-        ),
+        **compute_outputs(sh_exp.wta_model("{dataset}", "{variant}", "{seed}")),
     log:
         log_of("softhebb", "train_wta_{dataset}_{variant}_s{seed}"),
     benchmark:
@@ -47,9 +45,7 @@ rule sh_train_mlp:
         train=paths.rel_data_cache("{dataset}", "train"),
         test=paths.rel_data_cache("{dataset}", "test"),
     output:
-        **compute_outputs(
-            paths.rel_model("softhebb", "{dataset}/mlp_{activation}_s{seed}")
-        ),
+        **compute_outputs(sh_exp.mlp_model("{dataset}", "{activation}", "{seed}")),
     log:
         log_of("softhebb", "train_mlp_{dataset}_{activation}_s{seed}"),
     benchmark:
@@ -74,7 +70,7 @@ rule sh_robustness:
         model=paths.rel_model("softhebb", "{dataset}/{model}"),
         test=paths.rel_data_cache("{dataset}", "test"),
     output:
-        **compute_outputs(paths.rel_attack("softhebb", "{dataset}/{model}")),
+        **compute_outputs(sh_exp.robustness_result("{dataset}", "{model}")),
     log:
         log_of("softhebb", "robustness_{dataset}_{model}"),
     benchmark:

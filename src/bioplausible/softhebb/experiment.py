@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 import torch
 
+from ..paths import rel_attack, rel_model
 from .mlp import MLP
 from .readout import FeatureClassifier
 from .wta import SoftWTA, WTAConfig
@@ -74,21 +75,16 @@ def model_variants(sh: Mapping[str, Any]) -> list[str]:
 
 
 # --- cached results each artifact reads (paths.py builds the paths; specs.py names them) -------------
-def wta_model(dataset: str, variant: str, seed: int) -> str:
-    from ..paths import rel_model
-
+# (arguments may be Snakemake wildcard placeholders such as "{dataset}": rules and specs share these names)
+def wta_model(dataset: str, variant: str, seed: int | str) -> str:
     return rel_model("softhebb", f"{dataset}/wta_{variant}_s{seed}")
 
 
-def mlp_model(dataset: str, activation: str, seed: int) -> str:
-    from ..paths import rel_model
-
+def mlp_model(dataset: str, activation: str, seed: int | str) -> str:
     return rel_model("softhebb", f"{dataset}/mlp_{activation}_s{seed}")
 
 
 def robustness_result(dataset: str, model_name: str) -> str:
-    from ..paths import rel_attack
-
     return rel_attack("softhebb", f"{dataset}/{model_name}")
 
 

@@ -74,11 +74,12 @@ def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
             m.training = was_training
 
 
-def _check_lengths(images: torch.Tensor, labels: torch.Tensor, batch_size: int) -> None:
+def check_batch_inputs(images: torch.Tensor, labels: torch.Tensor, batch_size: int, purpose: str = "evaluate") -> None:
+    """Images and labels of equal, non-zero length and a positive batch size (``purpose`` names the caller)."""
     if len(images) != len(labels):
         raise ValueError(f"images and labels differ in length: {len(images)} vs {len(labels)}")
     if len(images) == 0:
-        raise ValueError("no images to evaluate")
+        raise ValueError(f"no images to {purpose}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
 
@@ -109,7 +110,7 @@ def predict(model: nn.Module, images: torch.Tensor, *, device: str | torch.devic
 def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, *, device: str | torch.device,
              batch_size: int, transform: Transform | None = None) -> float:
     """Fraction of images whose arg-max output equals the label (count summed over batches, then / N)."""
-    _check_lengths(images, labels, batch_size)
+    check_batch_inputs(images, labels, batch_size)
     pred = predict(model, images, device=device, batch_size=batch_size, transform=transform)
     return (pred == labels.cpu().long()).sum().item() / len(labels)
 
@@ -127,7 +128,7 @@ def mean_loss(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, *, d
     ``loss_fn(outputs, labels)`` must return one loss per sample, shape (batch,) -- a mean-reduced
     scalar would weight a short last batch wrongly, so it is rejected. Default: cross-entropy on logits.
     """
-    _check_lengths(images, labels, batch_size)
+    check_batch_inputs(images, labels, batch_size)
     dev = as_device(device)
     check_model_device(model, dev)
     total = torch.zeros((), dtype=torch.float64, device=dev)
