@@ -48,4 +48,14 @@ SPECS = [
                  description="Fig. 7 (noise): SoftHebb vs the softmax-hidden MLP under Gaussian noise"),
     ArtifactSpec("sh_fig7b", "softhebb", _robustness_inputs("smlp", "softmax"),
                  description="Fig. 7 (PGD): SoftHebb vs the softmax-hidden MLP under untargeted L-inf PGD"),
+    # --- sh_fig4b, sh_fig4c, sh_fig4d (online first-epoch protocol) ---
+
+    # --- sh_fig6a, sh_fig6b (unsupervised baselines) ---
+
+    # --- sh_fig9a, sh_fig9b, sh_fig9c (attack sweeps) ---
+
+    # --- sh_fig8a, sh_fig8b, sh_fig1 (synthetic objects, Fig. 1) ---
+
+    # --- sh_txt37 ---
+
 ]
