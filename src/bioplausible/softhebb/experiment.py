@@ -25,13 +25,17 @@ HARD_WTA = "hard_wta"
 
 
 def wta_config(sh: Mapping[str, Any], dataset: str, variant: str, seed: int) -> WTAConfig:
-    """The WTAConfig of one 100-epoch-protocol run (Table 1's 100-epoch column + scale sizes + variant)."""
+    """The WTAConfig of one 100-epoch-protocol run (Table 1's 100-epoch column + scale sizes + variant).
+
+    Fashion-MNIST uses Table 1's footnote lr0 for the WTA networks; CIFAR-10 (sh_txt37) the MNIST values
+    [catalog] with its own number of epochs (``softhebb.txt37.cifar10_epochs``).
+    """
     wta = sh["wta"]
     column = sh["table1"]["epochs_100"]["hard_wta" if variant == HARD_WTA else "soft_wta"]
     lr0 = sh["table1"]["fashion_mnist_wta_lr0"] if dataset == "fashion_mnist" else column["lr0"]
     fields: dict[str, Any] = {
         "K": wta["K"], "lr0": lr0, "schedule": column["lr_decay"], "batch_size": column["batch_size"],
-        "epochs": wta["epochs"], "init": wta["init"], "init_radius": wta["init_radius"],
+        "epochs": sh["txt37"]["cifar10_epochs"] if dataset == "cifar10" else wta["epochs"], "init": wta["init"], "init_radius": wta["init_radius"],
         "prior_lr_factor": wta["prior_lr_factor"], "seed": seed,
     }
     if variant == HARD_WTA:

@@ -29,7 +29,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..training.loops import cross_entropy_epoch
+from ..training.loops import adam, cross_entropy_epoch
 from ..training.evaluate import as_device, as_float01, check_unit_range, eval_mode
 
 # Cache the training-set features in float16 above this many elements (K * N): 2**28 float32 = 1 GiB.
@@ -140,7 +140,7 @@ def train_linear_readout(features: nn.Module, images_uint8: torch.Tensor, labels
         torch.manual_seed(seed)
         model = FeatureClassifier(features, k, n_classes)
     model.classifier.to(dev)
-    opt = torch.optim.Adam(model.classifier.parameters(), lr=lr)
+    opt = adam(model.classifier.parameters(), lr, dev)
     model.train()
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
