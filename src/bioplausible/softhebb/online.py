@@ -44,8 +44,10 @@ __all__ = [
     "OnlineRun",
     "checkpoint_layer",
     "checkpoint_steps",
+    "clean_summary_lines",
     "first_step_reaching",
     "linear_readout_model",
+    "load_result",
     "online_mlp_kwargs",
     "online_mlp_result",
     "online_variants",
@@ -325,3 +327,28 @@ def online_wta_result(dataset: str, variant: str, seed: int | str) -> str:
 
 def online_mlp_result(dataset: str, seed: int | str) -> str:
     return rel_model("softhebb", f"{dataset}/online_mlp_s{seed}")
+
+
+# ------------------------------------------------------------------------------------- notebook helpers
+
+
+def load_result(path: Any) -> dict[str, Any]:
+    """A cached online result (``sh_online_wta`` / ``sh_online_mlp`` payload) on the CPU."""
+    return torch.load(path, map_location="cpu", weights_only=False)
+
+
+def clean_summary_lines(wta: Mapping[str, Mapping[str, Any]], mlp_acc: float | None, K: int,
+                        default_variant: str) -> list[str]:
+    """The text every online figure shows beside it: clean accuracies and how many neurons ever win.
+
+    ``wta``: model name -> metrics of its first-seed run (``payload["metrics"]``); ``mlp_acc`` in [0, 1].
+    """
+    lines = ["clean MNIST test accuracy (%)", "greedy / delta rule / 1-layer", ""]
+    for name, m in wta.items():
+        label = f"{name} (default)" if name == default_variant else name
+        lines += [label,
+                  f"  {100 * m['greedy_acc']:.2f} / {100 * m['delta_acc']:.2f} / {100 * m['one_layer_acc']:.2f}",
+                  f"  win: {m['winners_online']}/{K} online, {m['winners_test']}/{K} test"]
+    if mlp_acc is not None:
+        lines += ["", f"MLP-1ep (BP): {100 * mlp_acc:.2f}"]
+    return lines
