@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -63,7 +63,8 @@ def mlp_config(*, hidden: int, activation: str, optimizer: str, lr: float, batch
 def train_mlp(images_uint8: torch.Tensor, labels: torch.Tensor, *, hidden: int = 2000, activation: str = "relu",
               optimizer: str = "adam", lr: float = 1e-3, batch_size: int = 64, epochs: int = 100, seed: int = 0,
               device: str | torch.device = "auto", checkpointer: Checkpointer | None = None,
-              progress: bool = True) -> tuple[MLP, list[dict[str, Any]]]:
+              progress: bool = True,
+              after_step: Callable[[MLP, int], None] | None = None) -> tuple[MLP, list[dict[str, Any]]]:
     """Train ``MLP`` with cross-entropy; returns the model (on ``device``, eval mode) and a per-epoch log.
 
     Log entries: ``{"epoch", "loss" (mean training cross-entropy, per-batch means weighted by batch size),
@@ -73,6 +74,10 @@ def train_mlp(images_uint8: torch.Tensor, labels: torch.Tensor, *, hidden: int =
     With a ``checkpointer`` the run resumes from its file if present (the Checkpointer refuses another
     config hash; the stored ``mlp_config`` must also equal this call's) and saves after every epoch that is
     a multiple of ``checkpointer.every_n_steps``. The final epoch is always saved.
+
+    ``after_step(model, examples_seen)``, if given, is called once before training (examples_seen = 0, fresh
+    runs only) and after every optimizer step (examples_seen counts from the start of training); it must not
+    change the model (e.g. it logs a test loss at chosen example counts: Fig. 4c's back-propagation curve).
     """
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
@@ -108,10 +113,13 @@ def train_mlp(images_uint8: torch.Tensor, labels: torch.Tensor, *, hidden: int =
     x_all = images_uint8.to(dev)  # (N, ...) uint8, stays uint8
     y_all = labels.to(dev).long()  # (N,)
     model.train()
+    if after_step is not None and start_epoch == 0:
+        after_step(model, 0)
     for epoch in range(start_epoch + 1, epochs + 1):
         t0 = time.perf_counter()
+        hook = None if after_step is None else (lambda seen, done=(epoch - 1) * n: after_step(model, done + seen))
         stats = cross_entropy_epoch(model, lambda idx: x_all[idx].float().div_(255.0), y_all, seed=seed,
-                                    epoch=epoch, batch_size=batch_size, optimizer=opt)
+                                    epoch=epoch, batch_size=batch_size, optimizer=opt, after_step=hook)
         entry = {"epoch": epoch, **stats, "seconds": time.perf_counter() - t0}
         log.append(entry)
         if progress:

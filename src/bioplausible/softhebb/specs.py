@@ -4,6 +4,7 @@ from typing import Any, Mapping
 
 from ..specs import ArtifactSpec
 from . import experiment as ex
+from . import online
 
 
 def _fig4a_inputs(config: Mapping[str, Any]) -> dict[str, str]:
@@ -15,6 +16,22 @@ def _fig4a_inputs(config: Mapping[str, Any]) -> dict[str, str]:
             out[f"wta_{v}_s{seed}"] = ex.wta_model("mnist", v, seed)
         out[f"mlp_relu_s{seed}"] = ex.mlp_model("mnist", "relu", seed)
     return out
+
+
+def _online_inputs(with_mlp: bool):
+    """Every online model (SoftHebb variants, hard WTA) and, for Figs. 4b/4c, MLP-1ep, on MNIST, every seed."""
+
+    def inputs(config: Mapping[str, Any]) -> dict[str, str]:
+        sh = config["softhebb"]
+        out = {}
+        for seed in sh["seeds"]:
+            for v in online.online_variants(sh):
+                out[f"online_{v}_s{seed}"] = online.online_wta_result("mnist", v, seed)
+            if with_mlp:
+                out[f"online_mlp_s{seed}"] = online.online_mlp_result("mnist", seed)
+        return out
+
+    return inputs
 
 
 def _robustness_inputs(other: str, activation: str):
@@ -62,6 +79,14 @@ SPECS = [
     ArtifactSpec("sh_fig7b", "softhebb", _robustness_inputs("smlp", "softmax"),
                  description="Fig. 7 (PGD): SoftHebb vs the softmax-hidden MLP under untargeted L-inf PGD"),
     # --- sh_fig4b, sh_fig4c, sh_fig4d (online first-epoch protocol) ---
+    ArtifactSpec("sh_fig4b", "softhebb", _online_inputs(True), products=("figure", "table"),
+                 description="Fig. 4b: MNIST accuracy after one online epoch, greedy (light) and simultaneous "
+                             "delta-rule (dark) classifiers, SoftHebb vs hard WTA, against 1-epoch back-propagation"),
+    ArtifactSpec("sh_fig4c", "softhebb", _online_inputs(True),
+                 description="Fig. 4c: post-hoc cross-entropy on the test set during the first online epoch, "
+                             "SoftHebb vs hard WTA vs back-propagation"),
+    ArtifactSpec("sh_fig4d", "softhebb", _online_inputs(False),
+                 description="Fig. 4d: number of R1 features (| ||w_k|| - 1 | <= 0.01) during the first online epoch"),
 
     # --- sh_fig6a, sh_fig6b (unsupervised baselines) ---
 

@@ -22,12 +22,15 @@ def epoch_generator(seed: int, epoch: int) -> torch.Generator:
 
 
 def cross_entropy_epoch(model: nn.Module, batch_inputs: Callable[[torch.Tensor], torch.Tensor], labels: torch.Tensor,
-                        *, seed: int, epoch: int, batch_size: int, optimizer: torch.optim.Optimizer) -> dict[str, float]:
+                        *, seed: int, epoch: int, batch_size: int, optimizer: torch.optim.Optimizer,
+                        after_step: Callable[[int], None] | None = None) -> dict[str, float]:
     """One shuffled epoch of cross-entropy minimisation.
 
     ``batch_inputs(idx)`` returns the model input for the example indices ``idx`` (e.g. uint8 images turned
     into floats on the device, or cached features). Returns the epoch's mean training loss (per-batch means
-    weighted by batch size) and running training accuracy.
+    weighted by batch size) and running training accuracy. ``after_step(seen)``, if given, is called after
+    every optimizer step with the number of examples of this epoch seen so far (e.g. to log a test loss
+    within an epoch); it must not change the model.
     """
     n = len(labels)
     perm = torch.randperm(n, generator=epoch_generator(seed, epoch)).to(labels.device)
@@ -42,4 +45,6 @@ def cross_entropy_epoch(model: nn.Module, batch_inputs: Callable[[torch.Tensor],
         optimizer.step()
         loss_sum += loss.detach().double() * len(idx)
         correct += (logits.detach().argmax(1) == labels[idx]).sum()
+        if after_step is not None:
+            after_step(start + len(idx))
     return {"loss": loss_sum.item() / n, "train_acc": correct.item() / n}
