@@ -20,7 +20,8 @@ rule sh_train_wta_k:
         K=r"\d+",
     conda:
         CONDA_ENV
-    threads: 2
+    # 1 thread: the read-out's 64 x 100 Adam steps are overhead-bound; a second thread slowed them ~10x on a busy machine
+    threads: 1
     params:
         cfg=lambda wildcards: sh_fig6.sh_rule_params(SH, wildcards),
         scale=SCALE,
@@ -37,7 +38,9 @@ rule sh_fit_projection:
     input:
         train=paths.rel_data_cache("{dataset}", "train"),
     output:
-        **compute_outputs(sh_fig6.projection_fit("{dataset}", "{method}", "{K}", "{seed}")),
+        **compute_outputs(
+            sh_fig6.projection_fit("{dataset}", "{method}", "{K}", "{seed}")
+        ),
     log:
         log_of("softhebb", "fit_{dataset}_{method}{K}_s{seed}"),
     benchmark:
@@ -79,7 +82,8 @@ rule sh_train_projection:
         K=r"\d+",
     conda:
         CONDA_ENV
-    threads: 2
+    # 1 thread: the read-out's 64 x 100 Adam steps are overhead-bound; a second thread slowed them ~10x on a busy machine
+    threads: 1
     params:
         cfg=lambda wildcards: sh_fig6.projection_rule_params(SH, wildcards),
         scale=SCALE,
