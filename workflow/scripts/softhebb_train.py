@@ -1,7 +1,8 @@
-"""Compute rules sh_train_wta / sh_train_mlp: train one model, cache it with its clean metrics.
+"""Compute rules sh_train_wta / sh_train_wta_k / sh_train_mlp / sh_train_projection: train one model, cache it.
 
 A WTA payload holds the SoftHebb (or hard-WTA) layer and its linear read-out (the 2-layer model handed to
-attacks), the 1-layer label-assignment accuracy, the number of neurons that ever win, and the logs.
+attacks), the 1-layer label-assignment accuracy, the number of neurons that ever win, and the logs. A projection
+payload (Fig. 6) holds fixed K-means / PCA weights (fitted by sh_fit_projection), the activation and the read-out.
 """
 
 import time
@@ -10,6 +11,7 @@ import torch
 
 from bioplausible.data import load_split
 from bioplausible.device import resolve_device, seed_everything
+from bioplausible.softhebb.baselines import ProjectionFeatures
 from bioplausible.softhebb.mlp import train_mlp
 from bioplausible.softhebb.readout import train_linear_readout
 from bioplausible.softhebb.wta import WTAConfig, label_assignment_accuracy, n_distinct_winners, train_wta
@@ -52,6 +54,18 @@ if smk.params.kind == "wta":
                "final_norm_mean": log[-1]["norm_mean"], "final_r1": log[-1]["r1"]}
     payload = {"kind": "wta", "wta_config": cfg.to_dict(), "n_in": n_in, "n_classes": 10,
                "state_dict": model.state_dict(), "metrics": metrics, "wta_log": log, "readout_log": ro_log}
+elif smk.params.kind == "projection":
+    # Fig. 6 baselines: fixed K-means / PCA weights (rule sh_fit_projection) + activation + linear read-out
+    fit = torch.load(smk.input.projection, map_location="cpu", weights_only=False)
+    features = ProjectionFeatures(fit["W"], p["activation"], p["base"]).to(device)
+    ro = p["readout"]
+    model, ro_log = train_linear_readout(features, train_x, train_y, epochs=ro["epochs"], lr=ro["lr"],
+                                         batch_size=ro["batch_size"], seed=seed, device=device, progress=False)
+    metrics = {"test_acc": accuracy(model, test_x, test_y, device=device, batch_size=1000),
+               "readout_seconds": time.time() - t0}
+    payload = {"kind": "projection", "method": fit["method"], "fit_info": fit["info"], "n_in": n_in,
+               "n_features": features.n_features, "n_classes": 10, "activation": p["activation"], "base": p["base"],
+               "state_dict": model.state_dict(), "metrics": metrics, "readout_log": ro_log}
 else:
     kwargs = dict(p["mlp_kwargs"])
     model, log = train_mlp(train_x, train_y, device=device, progress=False, **kwargs)

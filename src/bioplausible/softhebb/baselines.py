@@ -66,11 +66,13 @@ def _cluster_sums(x: torch.Tensor, assign: torch.Tensor, k: int, chunk: int,
 
 
 @torch.no_grad()
-def kmeans(x: torch.Tensor, k: int, *, iters: int = 300, seed: int = 0, chunk: int = 8192) -> torch.Tensor:
+def kmeans(x: torch.Tensor, k: int, *, iters: int = 300, seed: int = 0, chunk: int = 8192,
+           history: list[dict[str, int]] | None = None) -> torch.Tensor:
     """Lloyd's K-means on the rows of ``x`` (N, D) (floating); returns the centroids (k, D) in x's dtype.
 
     Deterministic per ``seed`` (init indices from a dedicated generator; float64 centroid sums without
-    atomics). ``iters`` is the maximum number of Lloyd iterations.
+    atomics). ``iters`` is the maximum number of Lloyd iterations. ``history`` (optional list) receives one
+    ``{"iter", "changed"}`` entry per iteration: how many points changed cluster (0 = converged).
     """
     if x.dim() != 2 or not x.is_floating_point():
         raise ValueError(f"x must be a floating (N, D) tensor, got {x.dtype} {tuple(x.shape)}")
@@ -85,6 +87,8 @@ def kmeans(x: torch.Tensor, k: int, *, iters: int = 300, seed: int = 0, chunk: i
         nonempty = counts > 0
         centroids[nonempty] = (sums[nonempty] / counts[nonempty, None]).to(x.dtype)
         new_assign = _assign(x, centroids, chunk)
+        if history is not None:
+            history.append({"iter": len(history) + 1, "changed": int((new_assign != assign).sum())})
         if torch.equal(new_assign, assign):
             break
         assign = new_assign

@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import torch
 
 from ..paths import rel_attack, rel_model
+from .baselines import ProjectionFeatures
 from .mlp import MLP
 from .readout import FeatureClassifier
 from .wta import SoftWTA, WTAConfig
@@ -24,11 +25,12 @@ from .wta import SoftWTA, WTAConfig
 HARD_WTA = "hard_wta"
 
 
-def wta_config(sh: Mapping[str, Any], dataset: str, variant: str, seed: int) -> WTAConfig:
+def wta_config(sh: Mapping[str, Any], dataset: str, variant: str, seed: int, K: int | None = None) -> WTAConfig:
     """The WTAConfig of one 100-epoch-protocol run (Table 1's 100-epoch column + scale sizes + variant).
 
     Fashion-MNIST uses Table 1's footnote lr0 for the WTA networks; CIFAR-10 (sh_txt37) the MNIST values
     [catalog] with its own number of epochs (``softhebb.txt37.cifar10_epochs``).
+    ``K`` (optional) replaces the number of neurons ``softhebb.wta.K`` and nothing else (Fig. 6's SH100).
     """
     wta = sh["wta"]
     column = sh["table1"]["epochs_100"]["hard_wta" if variant == HARD_WTA else "soft_wta"]
@@ -51,6 +53,8 @@ def wta_config(sh: Mapping[str, Any], dataset: str, variant: str, seed: int) -> 
         # a config variant names the rule variant it runs (WTAConfig.variant); by default its own name
         fields.update(base=column["softmax_base"], variant=overrides.pop("rule", variant))
         fields.update(overrides)
+    if K is not None:
+        fields["K"] = int(K)
     return WTAConfig.from_mapping(fields)
 
 
@@ -93,13 +97,18 @@ def robustness_result(dataset: str, model_name: str) -> str:
 
 
 def load_model(path: str, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict[str, Any]]:
-    """Rebuild a trained classifier (SoftHebb/hard-WTA + read-out, or MLP) from its cached payload."""
+    """Rebuild a trained classifier (SoftHebb/hard-WTA, K-means/PCA features + read-out, or MLP) from its payload."""
     payload = torch.load(path, map_location="cpu", weights_only=False)
     kind = payload["kind"]
     if kind == "wta":
         cfg = WTAConfig.from_mapping(payload["wta_config"])
         layer = SoftWTA(payload["n_in"], cfg.K, cfg.base)
         model = FeatureClassifier(layer, cfg.K, payload["n_classes"])
+    elif kind == "projection":
+        # K-means / PCA features (Fig. 6); the weight buffer W comes back with the state dict
+        features = ProjectionFeatures(torch.zeros(payload["n_features"], payload["n_in"]), payload["activation"],
+                                      payload["base"])
+        model = FeatureClassifier(features, payload["n_features"], payload["n_classes"])
     elif kind == "mlp":
         model = MLP(hidden=payload["hidden"], activation=payload["activation"], n_in=payload["n_in"],
                     n_classes=payload["n_classes"])

@@ -4,7 +4,7 @@ from typing import Any, Mapping
 
 from ..specs import ArtifactSpec
 from . import experiment as ex
-from . import online
+from . import fig6, online
 
 
 def _fig4a_inputs(config: Mapping[str, Any]) -> dict[str, str]:
@@ -89,6 +89,11 @@ SPECS = [
                  description="Fig. 4d: number of R1 features (| ||w_k|| - 1 | <= 0.01) during the first online epoch"),
 
     # --- sh_fig6a, sh_fig6b (unsupervised baselines) ---
+    ArtifactSpec("sh_fig6a", "softhebb.baselines", fig6.artifact_inputs, products=("figure", "table"),
+                 description="Fig. 6 (noise): SoftHebb K=100 vs K-means and PCA features (ReLU) under Gaussian noise, "
+                             "and the clean accuracies of Sec. 3.5 (incl. the softmax controls)"),
+    ArtifactSpec("sh_fig6b", "softhebb.baselines", fig6.artifact_inputs,
+                 description="Fig. 6 (PGD): SoftHebb K=100 vs K-means and PCA features (ReLU) under untargeted L-inf PGD"),
 
     # --- sh_fig9a, sh_fig9b, sh_fig9c (attack sweeps) ---
 
