@@ -11,7 +11,8 @@ from torch import nn
 
 from bioplausible.softhebb.baselines import ProjectionFeatures, _cluster_sums, kmeans, l2_normalise, pca
 from bioplausible.softhebb.mlp import MLP, train_mlp
-from bioplausible.softhebb.readout import FeatureClassifier, delta_rule_step, train_linear_readout
+from bioplausible.softhebb.readout import (FeatureClassifier, delta_rule_step, readout_input_scale,
+                                          train_linear_readout)
 from bioplausible.training import Checkpointer, accuracy
 
 
@@ -81,6 +82,40 @@ def test_readout_deterministic_and_forward_matches_cached_features():
     with torch.no_grad():
         frozen.eval()
         torch.testing.assert_close(m1(xf), m1.classifier(frozen(xf)))
+
+
+def test_input_scale_trains_on_scaled_features_and_is_saved():
+    """A read-out with input_scale s on features h trains exactly like one with scale 1 on features s * h."""
+    x, y = _separable()
+    frozen = _Frozen(6, 16)
+
+    class Times(nn.Module):
+        def __init__(self, f, s):
+            super().__init__()
+            self.f, self.s = f, s
+
+        def forward(self, z):
+            return self.f(z) * self.s
+
+    scaled, _ = train_linear_readout(frozen, x, y, epochs=2, seed=3, device="cpu", progress=False, n_classes=2,
+                                     input_scale=16.0)
+    plain, _ = train_linear_readout(Times(frozen, 16.0), x, y, epochs=2, seed=3, device="cpu", progress=False,
+                                    n_classes=2)
+    torch.testing.assert_close(scaled.classifier.weight, plain.classifier.weight)
+    xf = x.float() / 255
+    with torch.no_grad():
+        torch.testing.assert_close(scaled(xf), scaled.classifier(16.0 * frozen.eval()(xf)))
+    state = scaled.state_dict()
+    assert float(state["input_scale"]) == 16.0
+    fresh = FeatureClassifier(_Frozen(6, 16), 16, 2)
+    fresh.load_state_dict(state)
+    assert float(fresh.input_scale) == 16.0
+
+
+def test_readout_input_scale_is_K_for_softmax_features_only():
+    assert readout_input_scale({"scale_softmax_features": True}, 2000, softmax_features=True) == 2000.0
+    assert readout_input_scale({"scale_softmax_features": True}, 100, softmax_features=False) == 1.0
+    assert readout_input_scale({"scale_softmax_features": False}, 2000, softmax_features=True) == 1.0
 
 
 def test_readout_rejects_feature_module_that_changes():

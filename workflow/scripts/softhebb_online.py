@@ -20,7 +20,7 @@ from bioplausible.softhebb.online import (
     posthoc_cross_entropy,
     train_online,
 )
-from bioplausible.softhebb.readout import train_linear_readout
+from bioplausible.softhebb.readout import readout_input_scale, train_linear_readout
 from bioplausible.softhebb.wta import WTAConfig, label_assignment_accuracy, winners
 from bioplausible.step import Step
 from bioplausible.training import accuracy, mean_loss
@@ -59,12 +59,13 @@ if smk.params.kind == "wta":
     ro = p["readout"]
     t_ro = time.time()
     model, ro_log = train_linear_readout(layer, train_x, train_y, epochs=ro["epochs"], lr=ro["lr"],
-                                         batch_size=ro["batch_size"], seed=seed, device=device, progress=False)
+                                         batch_size=ro["batch_size"], seed=seed, device=device, progress=False,
+                                         input_scale=readout_input_scale(ro, cfg.K, softmax_features=True))
     readout_seconds = time.time() - t_ro
     greedy_acc = accuracy(model, test_x, test_y, device=device, batch_size=1000)
     one_layer = label_assignment_accuracy(layer, train_x, train_y, test_x, test_y)
     # Fig. 4c: post-hoc cross-entropy of every checkpoint under the fixed greedy classifier (A.9)
-    ce = posthoc_cross_entropy(run, model.classifier, curve_x, curve_y)
+    ce = posthoc_cross_entropy(run, model.classifier, curve_x, curve_y, input_scale=float(model.input_scale))
     r1 = [e["r1"] for e in run.log]
     metrics = {"greedy_acc": greedy_acc, "delta_acc": delta_acc, "one_layer_acc": one_layer,
                "winners_online": int(run.winners.unique().numel()),

@@ -13,7 +13,7 @@ from bioplausible.data import load_split
 from bioplausible.device import resolve_device, seed_everything
 from bioplausible.softhebb.baselines import ProjectionFeatures
 from bioplausible.softhebb.mlp import train_mlp
-from bioplausible.softhebb.readout import train_linear_readout
+from bioplausible.softhebb.readout import readout_input_scale, train_linear_readout
 from bioplausible.softhebb.wta import WTAConfig, label_assignment_accuracy, n_distinct_winners, train_wta
 from bioplausible.step import Step
 from bioplausible.training import accuracy
@@ -47,7 +47,8 @@ if smk.params.kind == "wta":
     winners_test = n_distinct_winners(layer, test_x)
     ro = p["readout"]
     model, ro_log = train_linear_readout(layer, train_x, train_y, epochs=ro["epochs"], lr=ro["lr"],
-                                         batch_size=ro["batch_size"], seed=seed, device=device, progress=False)
+                                         batch_size=ro["batch_size"], seed=seed, device=device, progress=False,
+                                         input_scale=readout_input_scale(ro, cfg.K, softmax_features=True))
     two_layer = accuracy(model, test_x, test_y, device=device, batch_size=1000)
     metrics = {"one_layer_acc": one_layer, "two_layer_acc": two_layer, "distinct_winners_train": winners_train,
                "distinct_winners_test": winners_test, "wta_train_seconds": train_seconds,
@@ -59,8 +60,10 @@ elif smk.params.kind == "projection":
     fit = torch.load(smk.input.projection, map_location="cpu", weights_only=False)
     features = ProjectionFeatures(fit["W"], p["activation"], p["base"]).to(device)
     ro = p["readout"]
+    scale = readout_input_scale(ro, features.n_features, softmax_features=p["activation"] == "softmax")
     model, ro_log = train_linear_readout(features, train_x, train_y, epochs=ro["epochs"], lr=ro["lr"],
-                                         batch_size=ro["batch_size"], seed=seed, device=device, progress=False)
+                                         batch_size=ro["batch_size"], seed=seed, device=device, progress=False,
+                                         input_scale=scale)
     metrics = {"test_acc": accuracy(model, test_x, test_y, device=device, batch_size=1000),
                "readout_seconds": time.time() - t0}
     payload = {"kind": "projection", "method": fit["method"], "fit_info": fit["info"], "n_in": n_in,

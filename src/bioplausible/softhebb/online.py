@@ -253,11 +253,12 @@ def train_online(images_uint8: torch.Tensor, labels: torch.Tensor, cfg: WTAConfi
 # ------------------------------------------------------------------------------------ read-outs, curves
 
 
-def linear_readout_model(layer: SoftWTA, weight: torch.Tensor, bias: torch.Tensor) -> FeatureClassifier:
+def linear_readout_model(layer: SoftWTA, weight: torch.Tensor, bias: torch.Tensor,
+                         input_scale: float = 1.0) -> FeatureClassifier:
     """``FeatureClassifier(layer)`` whose linear layer is (weight, bias): e.g. the delta-rule classifier (V, c)
     of an online pass, or a greedy classifier put on top of a checkpoint's layer (A.9 step c2)."""
     n_classes, k = weight.shape
-    model = FeatureClassifier(layer, k, n_classes)
+    model = FeatureClassifier(layer, k, n_classes, input_scale)
     with torch.no_grad():
         model.classifier.weight.copy_(weight)
         model.classifier.bias.copy_(bias)
@@ -273,11 +274,12 @@ def checkpoint_layer(run: OnlineRun, i: int) -> SoftWTA:
 
 
 def posthoc_cross_entropy(run: OnlineRun, classifier: torch.nn.Linear, images: torch.Tensor, labels: torch.Tensor,
-                          *, batch_size: int = 1000) -> list[float]:
+                          *, batch_size: int = 1000, input_scale: float = 1.0) -> list[float]:
     """A.9: H^L(t) = -mean_x log Q2(label | y_t(x)) at every checkpoint t of ``run``, with ``classifier`` = the
-    greedy read-out Q2 trained on the FINAL layer (fixed) and y_t the features of the checkpoint's layer."""
+    greedy read-out Q2 trained on the FINAL layer (fixed, with its ``input_scale``) and y_t the features of the
+    checkpoint's layer."""
     w, b = classifier.weight.detach().cpu(), classifier.bias.detach().cpu()
-    return [mean_loss(linear_readout_model(checkpoint_layer(run, i), w, b), images, labels, device="cpu",
+    return [mean_loss(linear_readout_model(checkpoint_layer(run, i), w, b, input_scale), images, labels, device="cpu",
                       batch_size=batch_size) for i in range(len(run.steps))]
 
 
