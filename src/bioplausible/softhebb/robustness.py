@@ -7,6 +7,8 @@ zero input gradient, and the training metrics (e.g. how many SoftHebb neurons ev
 PGD runs with two losses on the same images and grid: foolbox's cross-entropy (``pgd_ce_accuracy``) and the
 margin max_{j != y} z_j - z_y (``pgd_margin_accuracy``). The headline ``pgd_accuracy`` is the worst case per
 image (robust only if neither attack fools it): cross-entropy alone can be masked by a saturated softmax.
+"""
+
 from __future__ import annotations
 
 from typing import Any, Mapping
