@@ -92,7 +92,8 @@ def step_size_curve(result: Mapping[str, Any], loss: str = "crossentropy") -> tu
 
 
 def _label(x: float) -> str:
-    return f"{x:g}".replace(".", "p")
+    """Metric-name form of a number: 3 significant digits, '.' -> 'p' (0.0333333 -> '0p0333')."""
+    return f"{x:.3g}".replace(".", "p")
 
 
 def iteration_metrics(results: Mapping[str, Mapping[str, Any]], loss: str = "crossentropy") -> dict[str, Any]:
@@ -101,8 +102,8 @@ def iteration_metrics(results: Mapping[str, Mapping[str, Any]], loss: str = "cro
     Per model and eps: ``{m}_eps{e}_steps{n}`` (accuracy, %). Over every curve (model x eps):
     ``max_rise`` -- the largest increase between consecutive step counts (a curve should not rise: more
     steps never weaken the attack beyond noise); ``max_drop_200_to_500`` -- the largest acc(200) - acc(500)
-    (plateau by 200; only when the grid has both); ``max_drop_100_to_200`` -- the largest acc(100) - acc(200)
-    (only when the grid has both); ``largest_steps``. Per model: clean accuracy and the fraction of images
+    (plateau by 200); ``max_drop_100_to_200`` -- the largest acc(100) - acc(200) (each None when the grid
+    lacks one of the two counts); ``largest_steps``. Per model: clean accuracy and the fraction of images
     whose cross-entropy input gradient is exactly zero (``{m}_zero_gradient_fraction``).
     """
     out: dict[str, Any] = {}
@@ -122,9 +123,8 @@ def iteration_metrics(results: Mapping[str, Mapping[str, Any]], loss: str = "cro
                     out[f"{m}_eps{_label(e)}_drop_{a}_to_{b}"] = drop
         out["largest_steps"] = int(steps.max())
     out["max_rise"] = max(rises)
-    for (a, b), values in drops.items():
-        if values:
-            out[f"max_drop_{a}_to_{b}"] = max(values)
+    for (a, b), values in drops.items():  # None: the grid lacks a or b (e.g. 500 below the paper scale)
+        out[f"max_drop_{a}_to_{b}"] = max(values) if values else None
     return out
 
 
