@@ -366,3 +366,166 @@ def gaussian_noise_accuracy(model: nn.Module, images: torch.Tensor, labels: torc
                 pred = model((x + s * z).clamp_(0.0, 1.0)).argmax(dim=-1)
                 correct[k, sl] = (pred == y).cpu()
     return {"sigmas": sig, "accuracy": correct.float().mean(dim=1).tolist(), "correct": correct}
+
+
+# --- plain-torch L-inf PGD with a selectable loss ----------------------------------------------------------
+PGD_LOSSES = ("crossentropy", "margin")
+
+
+def margin_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Logit-difference (margin) loss per example: ``max_{j != y} z_j - z_y``, shape (batch,).
+
+    Positive exactly when some wrong class outscores the true one. Unlike cross-entropy it does not pass
+    through a softmax, so it does not saturate: for a confidently classified image ``d CE / d z`` is
+    ``softmax(z) - onehot(y)``, which underflows to exactly 0 in float32 once the true class's probability
+    rounds to 1, while ``d margin / d z`` is always ``onehot(j*) - onehot(y)``.
+    """
+    z_y = logits.gather(1, labels[:, None]).squeeze(1)  # (batch,)
+    others = logits.scatter(1, labels[:, None], float("-inf"))  # the true class can never be the max
+    return others.amax(dim=1) - z_y
+
+
+def attack_loss(logits: torch.Tensor, labels: torch.Tensor, loss: str) -> torch.Tensor:
+    """Per-example loss the untargeted attack ascends: ``crossentropy`` (foolbox's) or ``margin``."""
+    if loss == "crossentropy":
+        return torch.nn.functional.cross_entropy(logits, labels, reduction="none")
+    if loss == "margin":
+        return margin_loss(logits, labels)
+    raise AttackConfigError(f"PGD loss {loss!r} is not one of {', '.join(PGD_LOSSES)}")
+
+
+def zero_input_gradient(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, *, loss: str,
+                        device: str | torch.device, batch_size: int) -> torch.Tensor:
+    """bool (N,): the input gradient of ``loss`` (see :func:`attack_loss`) is exactly zero at the clean image.
+
+    A sign-gradient attack cannot move such an image (``sign(0) = 0``), so it looks robust without being
+    so: the symptom of gradient masking by a saturated softmax (cross-entropy) or saturated hidden layer.
+    """
+    dev = _prepare(model, images, labels, device, batch_size)
+    labels = labels.long()
+    zero = torch.zeros(len(images), dtype=torch.bool)
+    with _attack_context(model):
+        for start in range(0, len(images), batch_size):
+            sl = slice(start, min(start + batch_size, len(images)))
+            x = as_float01(images[sl], dev).clone().requires_grad_(True)
+            (grad,) = torch.autograd.grad(attack_loss(model(x), labels[sl].to(dev), loss).sum(), x)
+            zero[sl] = (grad.reshape(len(grad), -1).abs().amax(dim=1) == 0).cpu()
+    return zero
+
+
+def _check_pgd_args(epsilons: Sequence[float], steps: int, rel_stepsize: float, loss: str, restarts: int,
+                    record_steps: Sequence[int] | None) -> tuple[list[float], list[int]]:
+    eps = [float(e) for e in epsilons]
+    if not eps or any(not (0.0 <= e <= 1.0) for e in eps):
+        raise AttackConfigError(f"linf_pgd 'epsilons' must be a non-empty list in [0, 1], got {list(epsilons)}")
+    _check_int(steps, "steps", minimum=1)
+    _check_int(restarts, "restarts", minimum=1)
+    if isinstance(rel_stepsize, bool) or not isinstance(rel_stepsize, (int, float)) or not rel_stepsize > 0:
+        raise AttackConfigError(f"attack field 'rel_stepsize' must be a positive number, got {rel_stepsize!r}")
+    if loss not in PGD_LOSSES:
+        raise AttackConfigError(f"attack field 'loss': {loss!r} is not one of {', '.join(PGD_LOSSES)}")
+    record = [steps] if record_steps is None else sorted(set(record_steps))
+    bad = [s for s in record if isinstance(s, bool) or not isinstance(s, int) or not 1 <= s <= steps]
+    if not record or bad:
+        raise AttackConfigError(f"'record_steps' must be step counts in [1, steps={steps}], got {record_steps!r}")
+    if record[-1] != steps:
+        raise AttackConfigError(f"'record_steps' {record} must include steps={steps} (the run would go on past "
+                                "its last recorded step for nothing)")
+    return eps, record
+
+
+def linf_pgd(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, *, epsilons: Sequence[float],
+             steps: int, rel_stepsize: float, loss: str = "crossentropy", restarts: int = 1,
+             random_start: bool = True, record_steps: Sequence[int] | None = None, seed: int,
+             device: str | torch.device, batch_size: int, return_adversarial: bool = False) -> dict[str, Any]:
+    """Untargeted L-inf PGD in plain torch: foolbox 3.3.4's ``LinfPGD`` update with a selectable loss.
+
+    foolbox (``attacks/gradient_descent_base.py``, ``BaseGradientDescent.run`` with the L-inf
+    ``get_random_start`` / ``normalize`` / ``project``), for one epsilon:
+
+        x_0 = clip_[0,1](x + U(-eps, eps))                       (random start; x_0 = x without it)
+        x_{t+1} = clip_[0,1](x + clip_[-eps,eps](x_t + alpha * sign(grad_x L(x_t, y)) - x))
+        alpha = rel_stepsize * eps
+
+    and the final iterate x_T is returned (not the best one); success = the model misclassifies
+    ``x + clip_[-eps,eps](x_T - x)`` (``FixedEpsilonAttack.__call__``). ``loss`` is foolbox's
+    ``crossentropy`` (``ep.crossentropy(logits, y).sum()``) or ``margin`` (:func:`margin_loss`).
+
+    The step size ``alpha = rel_stepsize * eps`` does not depend on ``steps`` (foolbox computes it from
+    ``rel_stepsize`` and ``epsilon`` alone, ``stepsize = self.rel_stepsize * epsilon``), and the random
+    start is drawn before the first step, so with the same seed the first n iterates of an N-step run are
+    exactly the iterates of an n-step run. ``record_steps`` uses this: the accuracy after each listed step
+    count (each in [1, ``steps``], the largest = ``steps``; by default only ``steps``) comes from ONE run of
+    ``steps`` steps, and equals that of a separate run with that many steps.
+
+    Batching: every epsilon of a batch of ``batch_size`` images is attacked in one tensor
+    (``n_eps * batch_size`` rows per forward pass). Randomness follows :func:`robust_accuracy`: restart r
+    runs under ``restart_seed(seed, r)`` in a forked RNG state, and per batch the random start is one
+    ``torch.rand((n_eps, batch, ...))`` draw -- on the CPU the same numbers foolbox draws for that batch, one
+    epsilon after another, so the CE loop starts where foolbox's does (gradients may still differ in the
+    last bit with the batch shape). eps = 0 rows are not attacked (PGD cannot move them): they are the
+    clean prediction. An image is robust only if it is classified correctly clean AND under every restart.
+
+    Returns ``epsilons``, ``steps``, ``rel_stepsize``, ``loss``, ``restarts``, ``record_steps`` (list),
+    ``n``, ``clean_accuracy``, ``clean_correct`` (bool (N,)), ``robust`` (bool (n_record, n_eps, N), AND over
+    restarts), ``robust_accuracy`` (list of n_record lists of n_eps floats), ``robust_per_restart`` (bool
+    (restarts, n_record, n_eps, N)) and ``zero_gradient`` (bool (n_eps, N): the loss gradient was exactly
+    zero at every step of every restart, so the attack never moved the image from its random start).
+    With ``return_adversarial`` also ``adversarial`` (float (n_eps, N, ...), CPU): the last restart's final
+    iterate clipped to the epsilon ball, i.e. foolbox's ``clipped`` output (eps = 0: the clean image).
+    """
+    eps, record = _check_pgd_args(epsilons, steps, rel_stepsize, loss, restarts, record_steps)
+    dev = _prepare(model, images, labels, device, batch_size)
+    labels = labels.long()
+    clean_correct = predict(model, images, device=dev, batch_size=batch_size) == labels.cpu()
+    n, n_eps = len(images), len(eps)
+    active = [k for k, e in enumerate(eps) if e > 0]
+    slot = {s: i for i, s in enumerate(record)}
+    per_restart = torch.zeros(restarts, len(record), n_eps, n, dtype=torch.bool)
+    moved = torch.zeros(n_eps, n, dtype=torch.bool)  # a non-zero gradient at some step
+    adversarial = torch.zeros(n_eps, *images.shape, dtype=torch.float32) if return_adversarial else None
+    with _attack_context(model):
+        for r, sl in _restart_batches(restarts, n, batch_size, seed, dev):
+            x0 = as_float01(images[sl], dev)  # (B, ...)
+            y = labels[sl].to(dev)
+            b, shape = len(x0), x0.shape[1:]
+            noise = torch.rand((n_eps, *x0.shape), dtype=x0.dtype, device=dev) if random_start else None
+            per_restart[r, :, :, sl] = clean_correct[sl]  # eps = 0 rows; attacked rows are overwritten below
+            if adversarial is not None:
+                adversarial[:, sl] = x0.float().cpu()
+            if not active:
+                continue
+            a = len(active)
+            bcast = (a, 1) + (1,) * len(shape)
+            e = torch.tensor([eps[k] for k in active], dtype=x0.dtype, device=dev).view(bcast)
+            # foolbox multiplies in Python floats, then the product meets the float32 tensor
+            alpha = torch.tensor([rel_stepsize * eps[k] for k in active], dtype=x0.dtype, device=dev).view(bcast)
+            xs0 = x0.unsqueeze(0).expand(a, *x0.shape)  # (A, B, ...)
+            x = (xs0 + (noise[active] * (2 * e) - e)).clamp(0.0, 1.0) if random_start else xs0
+            yy = y.repeat(a)
+            for t in range(1, steps + 1):
+                xr = x.reshape(a * b, *shape).detach().requires_grad_(True)
+                (grad,) = torch.autograd.grad(attack_loss(model(xr), yy, loss).sum(), xr)
+                grad = grad.view(a, b, *shape)
+                moved[active, sl] |= (grad.reshape(a, b, -1).abs().amax(dim=2) > 0).cpu()
+                x = xs0 + torch.clamp(x + alpha * grad.sign() - xs0, -e, e)
+                x = x.clamp(0.0, 1.0)
+                if t in slot:
+                    xc = xs0 + torch.clamp(x - xs0, -e, e)  # foolbox's clip_perturbation before the check
+                    with torch.no_grad():
+                        pred = model(xc.reshape(a * b, *shape)).argmax(dim=-1).view(a, b)
+                    per_restart[r, slot[t], active, sl] = (pred == y).cpu()
+                    if adversarial is not None and t == steps:
+                        adversarial[active, sl] = xc.detach().float().cpu()
+    per_restart &= clean_correct  # an image misclassified clean is never robust
+    robust = per_restart.all(dim=0)
+    zero_gradient = ~moved
+    zero_gradient[[k for k, e in enumerate(eps) if e == 0]] = False
+    return {
+        "epsilons": eps, "steps": steps, "rel_stepsize": float(rel_stepsize), "loss": loss, "restarts": restarts,
+        "random_start": random_start, "record_steps": record, "n": n,
+        "clean_accuracy": clean_correct.float().mean().item(), "clean_correct": clean_correct,
+        "robust": robust, "robust_accuracy": robust.float().mean(dim=2).tolist(),
+        "robust_per_restart": per_restart, "zero_gradient": zero_gradient,
+        **({"adversarial": adversarial} if adversarial is not None else {}),
+    }

@@ -3,6 +3,7 @@
 from typing import Any, Mapping
 
 from ..specs import ArtifactSpec
+from . import attack_sweeps
 from . import experiment as ex
 from . import fig6, online
 
@@ -96,6 +97,12 @@ SPECS = [
                  description="Fig. 6 (PGD): SoftHebb K=100 vs K-means and PCA features (ReLU) under untargeted L-inf PGD"),
 
     # --- sh_fig9a, sh_fig9b, sh_fig9c (attack sweeps) ---
+    ArtifactSpec("sh_fig9a", "softhebb.attack_sweeps", attack_sweeps.sweep_inputs(["mnist"]),
+                 description="Fig. 9a: accuracy vs number of PGD iterations, SoftHebb and MLP, MNIST"),
+    ArtifactSpec("sh_fig9b", "softhebb.attack_sweeps", attack_sweeps.sweep_inputs(["fashion_mnist"]),
+                 description="Fig. 9b: accuracy vs number of PGD iterations, SoftHebb and MLP, Fashion-MNIST"),
+    ArtifactSpec("sh_fig9c", "softhebb.attack_sweeps", attack_sweeps.sweep_inputs(),
+                 description="Fig. 9c: accuracy vs PGD step size at eps = 32/255, MNIST and Fashion-MNIST"),
 
     # --- sh_fig8a, sh_fig8b, sh_fig1 (synthetic objects, Fig. 1) ---
 
