@@ -44,6 +44,7 @@ result["targeted_eps_255"] = {m: targeted_epsilon(r["pgd_epsilons_255"], r["pgd_
                                                   max_accuracy=f1["max_robust_accuracy"], model=m)
                               for m, r in robustness.items()}
 result["robustness_n_test"] = {m: r["n_test"] for m, r in robustness.items()}
+result["clean_accuracy"] = {m: r["clean_accuracy"] for m, r in robustness.items()}  # on the attacked test images
 if chosen["index"] is not None:
     x = chosen["image"].unsqueeze(0)  # (1, 28, 28) float in [0, 1]
     targeted = {}

@@ -4,6 +4,7 @@ from typing import Any, Mapping
 
 from ..specs import ArtifactSpec
 from . import experiment as ex
+from . import synthetic as syn
 
 
 def _fig4a_inputs(config: Mapping[str, Any]) -> dict[str, str]:
@@ -55,6 +56,15 @@ SPECS = [
     # --- sh_fig9a, sh_fig9b, sh_fig9c (attack sweeps) ---
 
     # --- sh_fig8a, sh_fig8b, sh_fig1 (synthetic objects, Fig. 1) ---
+    ArtifactSpec("sh_fig8a", "softhebb.synthetic", {"synthetic": syn.synthetic_result("mnist")},
+                 description="Fig. 8a: synthetic objects of the PGD attacker + SoftHebb pair (MNIST), MLP for contrast, "
+                             "with the proxy-CNN deflection rates"),
+    ArtifactSpec("sh_fig8b", "softhebb.synthetic", {"synthetic": syn.synthetic_result("fashion_mnist")},
+                 description="Fig. 8b: synthetic objects of the PGD attacker + SoftHebb pair (Fashion-MNIST), MLP for "
+                             "contrast, with the proxy-CNN deflection rates"),
+    ArtifactSpec("sh_fig1", "softhebb.synthetic", {"fig1": syn.fig1_result()},
+                 description="Fig. 1: SoftHebb vs back-propagation on one test '4': clean, Gaussian noise, untargeted "
+                             "and targeted (4 -> 0) PGD"),
 
     # --- sh_txt37 ---
 

@@ -328,3 +328,166 @@ def select_fig1_example(models: Mapping[str, nn.Module], images: torch.Tensor, l
             "noise_prediction": {m: int(p[int(torch.nonzero(flip)[0]), c]) for m, p in noise.items()},
             "noise_predictions_all": {m: p[:, c].tolist() for m, p in noise.items()},
             "untargeted": pgd}
+
+
+# --- metrics and plots of the notebooks -------------------------------------------------------------------
+PROXY_TARGET = {"mnist": 0.99, "fashion_mnist": 0.90}  # catalog A.13: ">=99 % MNIST, >=90 % F-MNIST"
+MODEL_LABELS = {"softhebb": "SoftHebb", "mlp": "MLP (BP)"}
+
+
+def _pct(rate: float) -> float:
+    return 100 * rate if rate == rate else float("nan")  # NaN (nothing succeeded) stays NaN
+
+
+def synthetic_metrics(result: Mapping[str, Any]) -> dict[str, Any]:
+    """Metrics of sh_fig8a/b from a ``sh_synthetic`` result (rates in %, NaN where no attack succeeded).
+
+    ``fig8_{model}_deflection_eps{e}`` / ``_successful_eps{e}``: on the 10 Fig. 8 rows;
+    ``subset_{model}_deflection_eps{e}`` / ``_successful_eps{e}``: on the first ``subset_n_images`` test images;
+    ``{part}_{model}_deflection_max_eps`` at the part's largest epsilon and ``{part}_deflection_gap_max_eps``
+    (SoftHebb - MLP, points).
+    """
+    out: dict[str, Any] = {
+        "dataset": result["dataset"], "n_test": result["n_test"],
+        **{f"{m}_clean_acc": 100 * a for m, a in result["clean_accuracy"].items()},
+        "proxy_acc": 100 * result["proxy_accuracy"], "proxy_target_acc": 100 * PROXY_TARGET[result["dataset"]],
+    }
+    fig8 = result["fig8"]
+    out.update(grid_rows=len(fig8["indices"]), grid_cols=len(fig8["epsilons_255"]), fig8_rows=list(fig8["indices"]),
+               subset_n_images=result["deflection_subset"]["n_images"])
+    for part, key in (("fig8", "fig8"), ("subset", "deflection_subset")):
+        res = result[key]
+        eps = [int(e) if float(e).is_integer() else e for e in res["epsilons_255"]]
+        for m in MODEL_LABELS:
+            d = res[m]["deflection"]
+            for k, e in enumerate(eps):
+                out[f"{part}_{m}_deflection_eps{e}"] = _pct(d["rate"][k])
+                out[f"{part}_{m}_successful_eps{e}"] = d["successful"][k]
+            out[f"{part}_{m}_deflection_max_eps"] = _pct(d["rate"][-1])
+            out[f"{part}_{m}_successful_max_eps"] = d["successful"][-1]
+        out[f"{part}_max_eps_255"] = eps[-1]
+        out[f"{part}_deflection_gap_max_eps"] = out[f"{part}_softhebb_deflection_max_eps"] - out[f"{part}_mlp_deflection_max_eps"]
+    return out
+
+
+def plot_synthetic_grid(fig, result: Mapping[str, Any], models: Sequence[str] = ("softhebb", "mlp")) -> None:
+    """Fig. 8 grids side by side, one per model: rows = the first correct test image per class, columns = epsilon.
+
+    Each image is the clipped adversarial of the kept (highest-loss) restart, in grayscale; its title is the
+    attacked model's label and, after "|", the proxy CNN's (green: model still correct; purple: deflected, the
+    proxy agrees with the new label; red: not deflected).
+    """
+    fig8 = result["fig8"]
+    eps = fig8["epsilons_255"]
+    rows, labels = len(fig8["indices"]), fig8["labels"]
+    outer = fig.add_gridspec(1, len(models), wspace=0.08)
+    for g, m in enumerate(models):
+        inner = outer[g].subgridspec(rows, len(eps), wspace=0.05, hspace=0.35)
+        adv, pred, proxy = fig8[m]["adversarial"], fig8[m]["prediction"], fig8[m]["proxy_prediction"]
+        for i in range(rows):
+            for k, e in enumerate(eps):
+                ax = fig.add_subplot(inner[i, k])
+                ax.imshow(adv[k, i].numpy(), cmap="gray", vmin=0, vmax=1)
+                ax.set_xticks([]), ax.set_yticks([])
+                p, q = int(pred[k, i]), int(proxy[k, i])
+                color = "#2ca02c" if p == labels[i] else ("#9467bd" if q == p else "#d62728")
+                ax.set_title(f"{p}|{q}", fontsize=5, color=color, pad=1)
+                if i == 0 and k == 0:
+                    ax.text(0, -0.9, MODEL_LABELS[m], transform=ax.transAxes, fontsize=7, fontweight="bold")
+                if i == rows - 1:
+                    ax.set_xlabel(f"{e:g}", fontsize=5, labelpad=1)
+    fig.text(0.5, 0.01, r"$\epsilon$ (x 1/255); title: model label | proxy-CNN label", ha="center", fontsize=6)
+
+
+def plot_deflection(ax, result: Mapping[str, Any]) -> None:
+    """Deflection rate (%) vs epsilon on the larger subset, one line per model."""
+    from ..plotting import METHOD_COLORS
+
+    res = result["deflection_subset"]
+    for m in MODEL_LABELS:
+        rate = [_pct(r) for r in res[m]["deflection"]["rate"]]
+        ax.plot(res["epsilons_255"], rate, marker="o", color=METHOD_COLORS[m], label=MODEL_LABELS[m])
+    ax.set_xlabel(r"$\epsilon$ (x 1/255)")
+    ax.set_ylabel("deflected (% of successful)")
+    ax.set_ylim(-2, 102)
+    ax.set_title(f"first {res['n_images']} test images", fontsize=7)
+    ax.legend(frameon=False, fontsize=6)
+
+
+def fig1_metrics(result: Mapping[str, Any]) -> dict[str, Any]:
+    """Metrics of sh_fig1 from a ``sh_fig1_example`` result."""
+    sel = result["selection"]
+    out: dict[str, Any] = {
+        "example_found": sel["index"] is not None, "example_index": sel["index"],
+        "n_candidates": sel["n_candidates"], "n_clean_and_noise_ok": sel["n_clean_and_noise_ok"],
+        "n_attacked": sel["n_attacked"], "untargeted_eps_255": result["untargeted_eps_255"],
+        **{f"{m}_clean_acc": 100 * a for m, a in result["clean_accuracy"].items()},
+        **{f"{m}_targeted_eps_255": e for m, e in result["targeted_eps_255"].items()},
+    }
+    if sel["index"] is None:
+        out.update(targeted_success_both=False)
+        return out
+    out.update(noise_sigma=sel["noise_sigma"])
+    for m in MODEL_LABELS:
+        t = result["targeted"][m]
+        out.update({f"{m}_clean_prediction": sel["clean_prediction"][m], f"{m}_noise_prediction": sel["noise_prediction"][m],
+                    f"{m}_untargeted_prediction": sel["untargeted"][m]["prediction"],
+                    f"{m}_untargeted_proxy_prediction": result["untargeted_proxy_prediction"][m],
+                    f"{m}_targeted_success": t["success"], f"{m}_targeted_prediction": t["prediction"],
+                    f"{m}_targeted_proxy_prediction": t["proxy_prediction"]})
+    out["targeted_success_both"] = all(result["targeted"][m]["success"] for m in MODEL_LABELS)
+    out["targeted_softhebb_deflected"] = result["targeted"]["softhebb"]["proxy_prediction"] == result["target"]
+    out["targeted_mlp_not_deflected"] = result["targeted"]["mlp"]["proxy_prediction"] == result["digit"]
+    return out
+
+
+def plot_fig1(fig, result: Mapping[str, Any]) -> None:
+    """Panels (a)-(f): two text boxes, then the chosen digit clean, noisy, attacked and targeted, with each model's
+    prediction in a circle (green: the true label, red: another; in (f) the attack succeeds when it is red)."""
+    from matplotlib.patches import Circle
+
+    sel = result["selection"]
+    gs = fig.add_gridspec(2, 6, width_ratios=[1.5, 1.5, 1, 1, 1, 1], hspace=0.25, wspace=0.25)
+    boxes = [("(a) Unsupervised", "SoftHebb: local Hebbian plasticity,\nno top-down cross-entropy signal\n\n"
+              "BP: end-to-end error back-\npropagation of the cross-entropy"),
+             ("(b) X-ent minimisation & speed", "SoftHebb minimises the cross-\nentropy w.r.t. the hidden labels\n"
+              "implicitly (Bayesian posterior),\nand learns fast (Fig. 4b-d)")]
+    for j, (title, text) in enumerate(boxes):
+        ax = fig.add_subplot(gs[:, j])
+        ax.axis("off")
+        ax.set_title(title, fontsize=7, loc="left")
+        ax.text(0.02, 0.95, text, fontsize=5.5, va="top", transform=ax.transAxes,
+                bbox={"boxstyle": "round", "facecolor": "0.95", "edgecolor": "0.6"})
+    if sel["index"] is None:
+        ax = fig.add_subplot(gs[:, 2:])
+        ax.axis("off")
+        ax.text(0.5, 0.5, f"no test '{result['digit']}' meets the selection rule\n"
+                f"({sel['n_candidates']} candidates, {sel['n_clean_and_noise_ok']} pass (c)+(d), "
+                f"{sel['n_attacked']} attacked)", ha="center", va="center", fontsize=7, color="#d62728")
+        return
+    y = result["digit"]
+    t = result["targeted"]
+    panels = [
+        ("(c) clean", {m: (sel["image"], sel["clean_prediction"][m]) for m in MODEL_LABELS}),
+        (f"(d) noise $\\sigma$={sel['noise_sigma']:g}", {m: (sel["noisy_image"], sel["noise_prediction"][m])
+                                                        for m in MODEL_LABELS}),
+        (f"(e) PGD $\\epsilon$={result['untargeted_eps_255']:g}/255",
+         {m: (sel["untargeted"][m]["adversarial"], sel["untargeted"][m]["prediction"]) for m in MODEL_LABELS}),
+        (f"(f) targeted {y}$\\to${result['target']}",
+         {m: (t[m]["adversarial"], t[m]["prediction"]) for m in MODEL_LABELS}),
+    ]
+    for j, (title, per_model) in enumerate(panels):
+        for i, m in enumerate(("mlp", "softhebb")):  # BP on top, SoftHebb below (as Fig. 1)
+            ax = fig.add_subplot(gs[i, 2 + j])
+            img, pred = per_model[m]
+            ax.imshow(img.numpy(), cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([]), ax.set_yticks([])
+            color = "#2ca02c" if pred == y else "#d62728"
+            ax.add_patch(Circle((0.86, 0.86), 0.12, transform=ax.transAxes, facecolor="white", edgecolor=color, lw=1.2))
+            ax.text(0.86, 0.86, str(pred), transform=ax.transAxes, ha="center", va="center", fontsize=6, color=color)
+            if j == 3:
+                ax.set_xlabel(f"$\\epsilon$={result['targeted_eps_255'][m]:g}/255", fontsize=5, labelpad=1)
+            if i == 0:
+                ax.set_title(title, fontsize=6)
+            if j == 0:
+                ax.set_ylabel(MODEL_LABELS[m], fontsize=6)
