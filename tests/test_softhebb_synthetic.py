@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from bioplausible.attacks import AttackConfig
-from bioplausible.softhebb.synthetic import (ProxyCNN, _gather_restart, deflection, fig1_conditions,
+from bioplausible.softhebb.synthetic import (ProxyCNN, _gather_restart, deflection, fig1_conditions, fig8_rows,
                                              first_correct_per_class, highest_loss_restart, noisy_images,
                                              pgd_adversarials, targeted_epsilon)
 
@@ -34,6 +34,15 @@ def test_first_correct_per_class_names_a_class_without_a_correct_image():
     preds = torch.tensor([0, 0, 2, 2])
     with pytest.raises(ValueError, match=r"class\(es\) \[1\]"):
         first_correct_per_class(labels, preds, n_classes=3)
+
+
+def test_fig8_rows_mark_classes_without_a_correct_image_and_absent_classes():
+    labels = torch.tensor([2, 0, 1, 0, 2, 1])
+    preds = torch.tensor([1, 1, 0, 0, 2, 0])  # class 1 never correct; class 3 absent
+    rows = fig8_rows(labels, preds, n_classes=4)
+    assert rows["indices"] == [3, 2, 4] and rows["classes"] == [0, 1, 2]
+    assert rows["clean_correct"] == [True, False, True]
+    assert rows["incorrect_classes"] == [1] and rows["absent_classes"] == [3]
 
 
 def test_highest_loss_restart_keeps_the_argmax_over_restarts_and_its_image():

@@ -12,8 +12,7 @@ from bioplausible.attacks import AttackConfig
 from bioplausible.data import load_split
 from bioplausible.device import resolve_device
 from bioplausible.softhebb.experiment import load_model
-from bioplausible.softhebb.synthetic import (deflection, first_correct_per_class, load_proxy, pgd_adversarials,
-                                             predict_images)
+from bioplausible.softhebb.synthetic import deflection, fig8_rows, load_proxy, pgd_adversarials, predict_images
 from bioplausible.step import Step
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
@@ -47,9 +46,13 @@ def attack(eps_255, x, y):
     return out
 
 
-rows = first_correct_per_class(labels, clean_pred["softhebb"])
+selection = fig8_rows(labels, clean_pred["softhebb"])
+if selection["incorrect_classes"] or selection["absent_classes"]:
+    print(f"WARNING: SoftHebb classifies no test image of class(es) {selection['incorrect_classes']} correctly (their "
+          f"row shows the first image of the class); class(es) {selection['absent_classes']} absent from the test set")
+rows = selection["indices"]
 fig8 = attack(p["fig8"]["epsilons_255"], images[rows], labels[rows])
-result["fig8"] = {"indices": rows, "labels": labels[rows].tolist(), "epsilons_255": list(p["fig8"]["epsilons_255"]),
+result["fig8"] = {**selection, "labels": labels[rows].tolist(), "epsilons_255": list(p["fig8"]["epsilons_255"]),
                   "image": images[rows], **fig8}
 n_def = min(p["deflection"]["n_images"], len(labels))
 subset = attack(p["deflection"]["epsilons_255"], images[:n_def], labels[:n_def])

@@ -78,6 +78,31 @@ def first_correct_per_class(labels: torch.Tensor, predictions: torch.Tensor, n_c
     return out
 
 
+def fig8_rows(labels: torch.Tensor, predictions: torch.Tensor, n_classes: int = 10) -> dict[str, list]:
+    """Fig. 8 rows: per class, the first correctly classified test image (:func:`first_correct_per_class`).
+
+    A class without a correctly classified image (a model that has not learned, e.g. at smoke scale) gets its
+    first test image instead, and is listed in ``incorrect_classes``; a class absent from ``labels`` gets no
+    row and is listed in ``absent_classes``. Returns ``indices``, ``classes``, ``clean_correct`` (per row) and
+    the two lists, so the figure and the metrics say which rows break the rule.
+    """
+    labels, predictions = labels.long().cpu(), predictions.long().cpu()
+    out: dict[str, list] = {"indices": [], "classes": [], "clean_correct": [], "incorrect_classes": [],
+                            "absent_classes": []}
+    for c in range(n_classes):
+        of_class = torch.nonzero(labels == c).flatten()
+        if len(of_class) == 0:
+            out["absent_classes"].append(c)
+            continue
+        correct = of_class[predictions[of_class] == c]
+        out["indices"].append(int(correct[0] if len(correct) else of_class[0]))
+        out["classes"].append(c)
+        out["clean_correct"].append(bool(len(correct)))
+        if not len(correct):
+            out["incorrect_classes"].append(c)
+    return out
+
+
 def targeted_epsilon(epsilons_255: Sequence[float], robust_accuracy: Sequence[float], *, max_accuracy: float = 0.10,
                      model: str = "model") -> float:
     """The smallest grid epsilon (x 1/255) at which the untargeted robust accuracy is <= ``max_accuracy``.
@@ -354,7 +379,8 @@ def synthetic_metrics(result: Mapping[str, Any]) -> dict[str, Any]:
     }
     fig8 = result["fig8"]
     out.update(grid_rows=len(fig8["indices"]), grid_cols=len(fig8["epsilons_255"]), fig8_rows=list(fig8["indices"]),
-               subset_n_images=result["deflection_subset"]["n_images"])
+               grid_rows_following_rule=sum(fig8["clean_correct"]), incorrect_classes=list(fig8["incorrect_classes"]),
+               absent_classes=list(fig8["absent_classes"]), subset_n_images=result["deflection_subset"]["n_images"])
     for part, key in (("fig8", "fig8"), ("subset", "deflection_subset")):
         res = result[key]
         eps = [int(e) if float(e).is_integer() else e for e in res["epsilons_255"]]
@@ -379,24 +405,32 @@ def plot_synthetic_grid(fig, result: Mapping[str, Any], models: Sequence[str] = 
     """
     fig8 = result["fig8"]
     eps = fig8["epsilons_255"]
-    rows, labels = len(fig8["indices"]), fig8["labels"]
-    outer = fig.add_gridspec(1, len(models), wspace=0.08)
+    rows, labels, ncol = len(fig8["indices"]), fig8["labels"], len(eps)
+    ratios = []
+    for g in range(len(models)):
+        ratios += ([0.35] if g else []) + [1] * ncol
+    axes = fig.subplots(rows, len(ratios), squeeze=False,
+                        gridspec_kw={"width_ratios": ratios, "wspace": 0.06, "hspace": 0.45})
+    for ax in axes.flat:
+        ax.set_axis_off()
     for g, m in enumerate(models):
-        inner = outer[g].subgridspec(rows, len(eps), wspace=0.05, hspace=0.35)
+        first = g * (ncol + 1)
         adv, pred, proxy = fig8[m]["adversarial"], fig8[m]["prediction"], fig8[m]["proxy_prediction"]
         for i in range(rows):
             for k, e in enumerate(eps):
-                ax = fig.add_subplot(inner[i, k])
+                ax = axes[i, first + k]
                 ax.imshow(adv[k, i].numpy(), cmap="gray", vmin=0, vmax=1)
-                ax.set_xticks([]), ax.set_yticks([])
                 p, q = int(pred[k, i]), int(proxy[k, i])
                 color = "#2ca02c" if p == labels[i] else ("#9467bd" if q == p else "#d62728")
                 ax.set_title(f"{p}|{q}", fontsize=5, color=color, pad=1)
-                if i == 0 and k == 0:
-                    ax.text(0, -0.9, MODEL_LABELS[m], transform=ax.transAxes, fontsize=7, fontweight="bold")
                 if i == rows - 1:
-                    ax.set_xlabel(f"{e:g}", fontsize=5, labelpad=1)
-    fig.text(0.5, 0.01, r"$\epsilon$ (x 1/255); title: model label | proxy-CNN label", ha="center", fontsize=6)
+                    ax.text(0.5, -0.2, f"{e:g}", transform=ax.transAxes, ha="center", va="top", fontsize=5)
+        left, right = axes[0, first].get_position(), axes[0, first + ncol - 1].get_position()
+        fig.text((left.x0 + right.x1) / 2, left.y1 + 0.03, MODEL_LABELS[m], ha="center", va="bottom", fontsize=7,
+                 fontweight="bold")
+    bottom = axes[-1, 0].get_position().y0
+    fig.text(0.5, bottom - 0.05, r"$\epsilon$ (x 1/255)   title: model label | proxy-CNN label "
+             "(green: correct, purple: deflected, red: not deflected)", ha="center", va="top", fontsize=6)
 
 
 def plot_deflection(ax, result: Mapping[str, Any]) -> None:
@@ -424,8 +458,9 @@ def fig1_metrics(result: Mapping[str, Any]) -> dict[str, Any]:
         **{f"{m}_clean_acc": 100 * a for m, a in result["clean_accuracy"].items()},
         **{f"{m}_targeted_eps_255": e for m, e in result["targeted_eps_255"].items()},
     }
-    if sel["index"] is None:
-        out.update(targeted_success_both=False)
+    if sel["index"] is None:  # every claim metric exists; the claims that need an example are then inconclusive
+        out.update({f"{m}_targeted_success": False for m in MODEL_LABELS})
+        out.update(targeted_success_both=False, targeted_softhebb_deflected=False, targeted_mlp_not_deflected=False)
         return out
     out.update(noise_sigma=sel["noise_sigma"])
     for m in MODEL_LABELS:
