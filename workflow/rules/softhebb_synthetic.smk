@@ -5,7 +5,8 @@
 from bioplausible.softhebb import synthetic as sh_syn
 
 SYN = SH["synthetic"]
-SYN_SEED = SH["seeds"][0]  # the models of Figs 5 and 8: first seed, default SoftHebb variant
+# the models of Figs 5 and 8: first seed, default SoftHebb variant
+SYN_SEED = SH["seeds"][0]
 SYN_VARIANT = SH["wta"]["default_variant"]
 
 
