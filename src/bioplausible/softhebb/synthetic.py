@@ -345,7 +345,7 @@ def select_fig1_example(models: Mapping[str, nn.Module], images: torch.Tensor, l
     if chosen is None:
         return {"index": None, **stage}
     c, pgd = chosen
-    sig = torch.tensor([float(s) for s in sigmas])
+    sig = torch.tensor([float(s) for s in sigmas], dtype=torch.float64)
     flip = (noise["mlp"][:, c] != y[c]) & (noise["softhebb"][:, c] == y[c])
     return {"index": int(cand[c]), "label": int(y[c]), **stage, "image": as_float01(x[c], torch.device("cpu")),
             "clean_prediction": {m: int(p[c]) for m, p in clean.items()},
@@ -482,16 +482,16 @@ def plot_fig1(fig, result: Mapping[str, Any]) -> None:
     from matplotlib.patches import Circle
 
     sel = result["selection"]
-    gs = fig.add_gridspec(2, 6, width_ratios=[1.5, 1.5, 1, 1, 1, 1], hspace=0.25, wspace=0.25)
-    boxes = [("(a) Unsupervised", "SoftHebb: local Hebbian plasticity,\nno top-down cross-entropy signal\n\n"
-              "BP: end-to-end error back-\npropagation of the cross-entropy"),
-             ("(b) X-ent minimisation & speed", "SoftHebb minimises the cross-\nentropy w.r.t. the hidden labels\n"
-              "implicitly (Bayesian posterior),\nand learns fast (Fig. 4b-d)")]
+    gs = fig.add_gridspec(2, 6, width_ratios=[1.7, 1.7, 1, 1, 1, 1], hspace=0.3, wspace=0.3)
+    boxes = [("(a) Unsupervised", "SoftHebb: local Hebbian\nplasticity, no top-down\ncross-entropy signal\n\n"
+              "BP: end-to-end back-\npropagation of the\ncross-entropy error"),
+             ("(b) X-ent & speed", "SoftHebb minimises the\ncross-entropy w.r.t. the\nhidden labels implicitly\n"
+              "(Bayesian posterior) and\nlearns fast (Fig. 4b-d)")]
     for j, (title, text) in enumerate(boxes):
         ax = fig.add_subplot(gs[:, j])
         ax.axis("off")
         ax.set_title(title, fontsize=7, loc="left")
-        ax.text(0.02, 0.95, text, fontsize=5.5, va="top", transform=ax.transAxes,
+        ax.text(0.0, 0.9, text, fontsize=5.5, va="top", transform=ax.transAxes,
                 bbox={"boxstyle": "round", "facecolor": "0.95", "edgecolor": "0.6"})
     if sel["index"] is None:
         ax = fig.add_subplot(gs[:, 2:])
@@ -504,7 +504,7 @@ def plot_fig1(fig, result: Mapping[str, Any]) -> None:
     t = result["targeted"]
     panels = [
         ("(c) clean", {m: (sel["image"], sel["clean_prediction"][m]) for m in MODEL_LABELS}),
-        (f"(d) noise $\\sigma$={sel['noise_sigma']:g}", {m: (sel["noisy_image"], sel["noise_prediction"][m])
+        (f"(d) noise $\\sigma$={sel['noise_sigma']:.2g}", {m: (sel["noisy_image"], sel["noise_prediction"][m])
                                                         for m in MODEL_LABELS}),
         (f"(e) PGD $\\epsilon$={result['untargeted_eps_255']:g}/255",
          {m: (sel["untargeted"][m]["adversarial"], sel["untargeted"][m]["prediction"]) for m in MODEL_LABELS}),
@@ -525,4 +525,5 @@ def plot_fig1(fig, result: Mapping[str, Any]) -> None:
             if i == 0:
                 ax.set_title(title, fontsize=6)
             if j == 0:
-                ax.set_ylabel(MODEL_LABELS[m], fontsize=6)
+                ax.text(-0.08, 0.5, MODEL_LABELS[m], transform=ax.transAxes, rotation=90, ha="right", va="center",
+                        fontsize=6)
