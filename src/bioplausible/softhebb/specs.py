@@ -6,6 +6,7 @@ from ..specs import ArtifactSpec
 from . import attack_sweeps
 from . import experiment as ex
 from . import fig6, online
+from . import synthetic as syn
 
 
 def _fig4a_inputs(config: Mapping[str, Any]) -> dict[str, str]:
@@ -105,6 +106,15 @@ SPECS = [
                  description="Fig. 9c: accuracy vs PGD step size at eps = 32/255, MNIST and Fashion-MNIST"),
 
     # --- sh_fig8a, sh_fig8b, sh_fig1 (synthetic objects, Fig. 1) ---
+    ArtifactSpec("sh_fig8a", "softhebb.synthetic", {"synthetic": syn.synthetic_result("mnist")},
+                 description="Fig. 8a: synthetic objects of the PGD attacker + SoftHebb pair (MNIST), MLP for contrast, "
+                             "with the proxy-CNN deflection rates"),
+    ArtifactSpec("sh_fig8b", "softhebb.synthetic", {"synthetic": syn.synthetic_result("fashion_mnist")},
+                 description="Fig. 8b: synthetic objects of the PGD attacker + SoftHebb pair (Fashion-MNIST), MLP for "
+                             "contrast, with the proxy-CNN deflection rates"),
+    ArtifactSpec("sh_fig1", "softhebb.synthetic", {"fig1": syn.fig1_result()},
+                 description="Fig. 1: SoftHebb vs back-propagation on one test '4': clean, Gaussian noise, untargeted "
+                             "and targeted (4 -> 0) PGD"),
 
     # --- sh_txt37 ---
     ArtifactSpec("sh_txt37", "softhebb", _txt37_inputs, products=("table",),
