@@ -65,7 +65,9 @@ rule sh_fig1_example:
     input:
         softhebb=sh_exp.wta_model("mnist", SYN_VARIANT, SYN_SEED),
         mlp=sh_exp.mlp_model("mnist", "relu", SYN_SEED),
-        softhebb_robustness=sh_exp.robustness_result("mnist", f"wta_{SYN_VARIANT}_s{SYN_SEED}"),
+        softhebb_robustness=sh_exp.robustness_result(
+            "mnist", f"wta_{SYN_VARIANT}_s{SYN_SEED}"
+        ),
         mlp_robustness=sh_exp.robustness_result("mnist", f"mlp_relu_s{SYN_SEED}"),
         proxy=sh_syn.proxy_model("mnist", SYN["proxy"]["seed"]),
         test=paths.rel_data_cache("mnist", "test"),
