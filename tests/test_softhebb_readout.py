@@ -112,10 +112,34 @@ def test_input_scale_trains_on_scaled_features_and_is_saved():
     assert float(fresh.input_scale) == 16.0
 
 
-def test_readout_input_scale_is_K_for_softmax_features_only():
-    assert readout_input_scale({"scale_softmax_features": True}, 2000, softmax_features=True) == 2000.0
-    assert readout_input_scale({"scale_softmax_features": True}, 100, softmax_features=False) == 1.0
-    assert readout_input_scale({"scale_softmax_features": False}, 2000, softmax_features=True) == 1.0
+def test_readout_input_scale_for_softmax_features_only():
+    assert readout_input_scale({"scale_softmax_features": True}, softmax_features=True) == "inverse_mean_max"
+    assert readout_input_scale({"scale_softmax_features": True}, softmax_features=False) == 1.0
+    assert readout_input_scale({"scale_softmax_features": False}, softmax_features=True) == 1.0
+
+
+def test_inverse_mean_max_scale_is_one_for_one_hot_features_and_computed_otherwise():
+    x, y = _separable()
+
+    class OneHot(nn.Module):
+        def forward(self, z):
+            return F.one_hot(z.reshape(len(z), -1)[:, 0].gt(0.5).long(), 4).float()
+
+    class Soft(nn.Module):
+        def forward(self, z):
+            return torch.softmax(z.reshape(len(z), -1), dim=1)
+
+    _, log = train_linear_readout(OneHot(), x, y, epochs=1, seed=0, device="cpu", progress=False, n_classes=2,
+                                  input_scale="inverse_mean_max")
+    assert log[0]["input_scale"] == 1.0
+    model, log = train_linear_readout(Soft(), x, y, epochs=1, seed=0, device="cpu", progress=False, n_classes=2,
+                                      input_scale="inverse_mean_max")
+    expected = 1.0 / float(torch.softmax(x.reshape(len(x), -1).float() / 255, dim=1).max(1).values.mean())
+    assert log[0]["input_scale"] == pytest.approx(expected, rel=1e-6)
+    assert float(model.input_scale) == pytest.approx(expected, rel=1e-6)
+    with pytest.raises(ValueError, match="input_scale"):
+        train_linear_readout(Soft(), x, y, epochs=1, seed=0, device="cpu", progress=False, n_classes=2,
+                             input_scale="bogus")
 
 
 def test_readout_rejects_feature_module_that_changes():

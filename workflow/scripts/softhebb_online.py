@@ -60,7 +60,7 @@ if smk.params.kind == "wta":
     t_ro = time.time()
     model, ro_log = train_linear_readout(layer, train_x, train_y, epochs=ro["epochs"], lr=ro["lr"],
                                          batch_size=ro["batch_size"], seed=seed, device=device, progress=False,
-                                         input_scale=readout_input_scale(ro, cfg.K, softmax_features=True))
+                                         input_scale=readout_input_scale(ro, softmax_features=True))
     readout_seconds = time.time() - t_ro
     greedy_acc = accuracy(model, test_x, test_y, device=device, batch_size=1000)
     one_layer = label_assignment_accuracy(layer, train_x, train_y, test_x, test_y)

@@ -48,7 +48,7 @@ if smk.params.kind == "wta":
     ro = p["readout"]
     model, ro_log = train_linear_readout(layer, train_x, train_y, epochs=ro["epochs"], lr=ro["lr"],
                                          batch_size=ro["batch_size"], seed=seed, device=device, progress=False,
-                                         input_scale=readout_input_scale(ro, cfg.K, softmax_features=True))
+                                         input_scale=readout_input_scale(ro, softmax_features=True))
     two_layer = accuracy(model, test_x, test_y, device=device, batch_size=1000)
     metrics = {"one_layer_acc": one_layer, "two_layer_acc": two_layer, "distinct_winners_train": winners_train,
                "distinct_winners_test": winners_test, "wta_train_seconds": train_seconds,
@@ -60,7 +60,7 @@ elif smk.params.kind == "projection":
     fit = torch.load(smk.input.projection, map_location="cpu", weights_only=False)
     features = ProjectionFeatures(fit["W"], p["activation"], p["base"]).to(device)
     ro = p["readout"]
-    scale = readout_input_scale(ro, features.n_features, softmax_features=p["activation"] == "softmax")
+    scale = readout_input_scale(ro, softmax_features=p["activation"] == "softmax")
     model, ro_log = train_linear_readout(features, train_x, train_y, epochs=ro["epochs"], lr=ro["lr"],
                                          batch_size=ro["batch_size"], seed=seed, device=device, progress=False,
                                          input_scale=scale)

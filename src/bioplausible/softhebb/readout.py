@@ -110,16 +110,20 @@ def compute_features(features: nn.Module, images: torch.Tensor, *, device: str |
     return out
 
 
-def readout_input_scale(readout_cfg: Any, n_features: int, softmax_features: bool) -> float:
-    """The read-out's input scale: K for softmax features when ``softhebb.readout.scale_softmax_features``, else 1.
+MEAN_MAX = "inverse_mean_max"
 
-    Softmax features sum to 1 over K units (mean 1/K; one-hot for hard WTA), so a linear read-out on them needs
-    weights ~K times larger than on features of size ~1, and Adam moves weights by ~lr per step: with the
-    catalog's lr 0.001 the read-out of the quick default SoftHebb layer was still at 92.9 % after 100 epochs;
-    with the features times K it reached 96.7 % in 20 (README). ``K * y`` has mean 1; the model class
-    (logits = V y + c) is unchanged.
+
+def readout_input_scale(readout_cfg: Any, softmax_features: bool) -> float | str:
+    """The read-out's input scale: ``"inverse_mean_max"`` for softmax features when
+    ``softhebb.readout.scale_softmax_features``, else 1.
+
+    ``"inverse_mean_max"`` = 1 / (mean over the training set of max_k h_k(x)): the winning neuron's feature is 1
+    on average. Soft-WTA posteriors sum to 1 over K units and are spread (the quick default MNIST layer: mean
+    max_k y_k = 0.014), so a linear read-out on them needs large weights and Adam moves weights by ~lr per step:
+    with the catalog's lr 0.001 that read-out was still at 92.9 % after 100 epochs; rescaled, 96.3 % after 20
+    (README). Hard-WTA features are one-hot, so their scale is exactly 1. The model class (V y + c) is unchanged.
     """
-    return float(n_features) if softmax_features and readout_cfg["scale_softmax_features"] else 1.0
+    return MEAN_MAX if softmax_features and readout_cfg["scale_softmax_features"] else 1.0
 
 
 def train_linear_readout(features: nn.Module, images_uint8: torch.Tensor, labels: torch.Tensor, *,
@@ -127,14 +131,15 @@ def train_linear_readout(features: nn.Module, images_uint8: torch.Tensor, labels
                          device: str | torch.device = "auto", progress: bool = True,
                          feature_batch_size: int = 1000, n_classes: int = 10,
                          feature_dtype: torch.dtype | None = None,
-                         input_scale: float = 1.0) -> tuple[FeatureClassifier, list[dict[str, Any]]]:
+                         input_scale: float | str = 1.0) -> tuple[FeatureClassifier, list[dict[str, Any]]]:
     """Greedy 2-layer read-out (catalog A.8-2): Adam + cross-entropy on a linear layer over frozen features.
 
     ``features`` must already be on ``device``; it is not trained and must not change (checked). The
     features of the whole training set are computed once (no_grad, batches of ``feature_batch_size``;
     float32, or float16 above ``FLOAT16_ABOVE`` elements) and kept on ``device``; each epoch shuffles them
     with a generator seeded by (seed, epoch). The classifier sees ``input_scale * features``
-    (``readout_input_scale``). The linear layer's init is seeded by ``seed`` (PyTorch default nn.Linear init,
+    (``readout_input_scale``; a number, or ``"inverse_mean_max"`` computed from the training features and logged
+    in entry 0 as ``input_scale``). The linear layer's init is seeded by ``seed`` (PyTorch default nn.Linear init,
     A.5) without touching the global RNG.
 
     Returns the ``FeatureClassifier`` (on ``device``) and one log entry per epoch:
@@ -151,6 +156,12 @@ def train_linear_readout(features: nn.Module, images_uint8: torch.Tensor, labels
                              dtype=feature_dtype)  # (N, K)
     log: list[dict[str, Any]] = [{"epoch": 0, "feature_seconds": time.perf_counter() - t0,
                                   "feature_dtype": str(feats.dtype).replace("torch.", "")}]
+    if input_scale == MEAN_MAX:
+        input_scale = 1.0 / float(feats.max(dim=1).values.float().mean())
+    elif isinstance(input_scale, str) or not input_scale > 0:
+        raise ValueError(f"input_scale must be a positive number or {MEAN_MAX!r}, got {input_scale!r}")
+    input_scale = float(input_scale)
+    log[0]["input_scale"] = input_scale
     y = labels.to(dev).long()  # (N,)
     n, k = feats.shape
     with torch.random.fork_rng(devices=[]):
