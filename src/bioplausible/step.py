@@ -42,6 +42,19 @@ class Step:
         print(f"{step.name} ({step.scale}): params {step.params}")
         return step
 
+    def torch_device(self, smk: Any, *, seed: int | None = None) -> Any:
+        """The job's torch device from ``params.device`` (``cuda`` without a GPU is an error, never a CPU
+        fallback), intra-op threads = the rule's ``threads``, and every RNG seeded when ``seed`` is given."""
+        import torch
+
+        from .device import resolve_device, seed_everything
+
+        device = resolve_device(smk.params.device)
+        torch.set_num_threads(max(1, smk.threads))
+        if seed is not None:
+            seed_everything(seed)
+        return device
+
     def save_npz(self, arrays: Mapping[str, Any]) -> None:
         io.save_npz(self.outputs["result"], **arrays)
 

@@ -11,7 +11,6 @@ import torch
 
 from bioplausible.attacks import AttackConfig, targeted_attack
 from bioplausible.data import load_split
-from bioplausible.device import resolve_device
 from bioplausible.softhebb.experiment import load_model
 from bioplausible.softhebb.synthetic import load_proxy, predict_images, select_fig1_example, targeted_epsilon
 from bioplausible.step import Step
@@ -20,8 +19,7 @@ smk = snakemake  # noqa: F821 (injected by Snakemake)
 step = Step.from_snakemake(smk)
 p = step.params
 f1 = p["fig1"]
-device = resolve_device(smk.params.device)
-torch.set_num_threads(max(1, smk.threads))
+device = step.torch_device(smk)
 models = {m: load_model(smk.input[m], device)[0] for m in ("softhebb", "mlp")}
 proxy, _ = load_proxy(smk.input.proxy, device)
 test = load_split("mnist", "test", cache_root="results/data", **smk.params.data)

@@ -3,18 +3,16 @@
 Fitted once per (method, K, seed) and shared by the ReLU and the softmax-feature models (sh_train_projection).
 """
 
-import torch
 
 from bioplausible.data import load_split
-from bioplausible.device import resolve_device, seed_everything
+from bioplausible.device import seed_everything
 from bioplausible.softhebb.fig6 import fit_projection
 from bioplausible.step import Step
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 step = Step.from_snakemake(smk)
 p = step.params
-device = resolve_device(smk.params.device)
-torch.set_num_threads(max(1, smk.threads))
+device = step.torch_device(smk)
 seed_everything(p["seed"])
 
 data = load_split(smk.wildcards.dataset, "train", cache_root="results/data", **smk.params.data)

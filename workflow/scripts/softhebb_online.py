@@ -9,10 +9,8 @@ its own test cross-entropy at the checkpoint example counts (Fig. 4c BP curve).
 
 import time
 
-import torch
 
 from bioplausible.data import load_split
-from bioplausible.device import resolve_device, seed_everything
 from bioplausible.softhebb.mlp import train_mlp
 from bioplausible.softhebb.online import (
     checkpoint_steps,
@@ -28,12 +26,10 @@ from bioplausible.training import accuracy, mean_loss
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 step = Step.from_snakemake(smk)
 p = step.params
-device = resolve_device(smk.params.device)
-# One thread: the online loop is a long chain of small tensor ops; on a shared 2-core machine a second
-# thread only adds contention (measured ~40x slower per step). Two such jobs run side by side instead.
-torch.set_num_threads(max(1, smk.threads))
+# One thread (the rule's): the online loop is a long chain of small tensor ops; on a shared 2-core machine a
+# second thread only adds contention (measured ~40x slower per step). Two such jobs run side by side instead.
 seed = int(smk.wildcards.seed)
-seed_everything(seed)
+device = step.torch_device(smk, seed=seed)
 
 
 def load(split: str, limit):

@@ -9,23 +9,18 @@ Same seed, restarts and images throughout; an image is robust only if it survive
 
 import time
 
-import torch
 
 from bioplausible.attacks import linf_pgd, zero_input_gradient
-from bioplausible.data import load_split
-from bioplausible.device import resolve_device
-from bioplausible.softhebb.experiment import load_model
+from bioplausible.softhebb.experiment import attacked_test_images, load_model
 from bioplausible.step import Step
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 step = Step.from_snakemake(smk)
 p = step.params
-device = resolve_device(smk.params.device)
-torch.set_num_threads(max(1, smk.threads))
+device = step.torch_device(smk)
 model, payload = load_model(smk.input.model, device)
-data = load_split(smk.params.dataset, "test", cache_root="results/data", **smk.params.data)
-n = min(p["n_test"] or len(data.images), len(data.images))
-images, labels = data.images[:n], data.targets[:n]
+images, labels = attacked_test_images(smk.params.dataset, p["n_test"], smk.params.data)
+n = len(images)
 common = {"restarts": p["restarts"], "seed": p["seed"], "device": device, "batch_size": p["batch_size"]}
 
 it, st = p["iterations"], p["step_size"]

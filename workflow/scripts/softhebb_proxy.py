@@ -6,10 +6,8 @@ adversarial of SoftHebb or the MLP really looks like the class the attacked mode
 
 import time
 
-import torch
 
 from bioplausible.data import load_split
-from bioplausible.device import resolve_device, seed_everything
 from bioplausible.softhebb.synthetic import train_proxy
 from bioplausible.step import Step
 from bioplausible.training import accuracy
@@ -17,10 +15,8 @@ from bioplausible.training import accuracy
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 step = Step.from_snakemake(smk)
 p = step.params
-device = resolve_device(smk.params.device)
-torch.set_num_threads(max(1, smk.threads))
 seed = int(smk.wildcards.seed)
-seed_everything(seed)
+device = step.torch_device(smk, seed=seed)
 
 train = load_split(smk.wildcards.dataset, "train", cache_root="results/data", **smk.params.data)
 test = load_split(smk.wildcards.dataset, "test", cache_root="results/data", **smk.params.data)

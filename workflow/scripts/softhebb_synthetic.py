@@ -6,11 +6,9 @@ every adversarial; deflection rate = among a model's successful adversarials, th
 the model does (A.13, proposed). The same is measured on the first ``deflection.n_images`` test images.
 """
 
-import torch
 
 from bioplausible.attacks import AttackConfig
 from bioplausible.data import load_split
-from bioplausible.device import resolve_device
 from bioplausible.softhebb.experiment import load_model
 from bioplausible.softhebb.synthetic import deflection, fig8_rows, load_proxy, pgd_adversarials, predict_images
 from bioplausible.step import Step
@@ -18,8 +16,7 @@ from bioplausible.step import Step
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 step = Step.from_snakemake(smk)
 p = step.params
-device = resolve_device(smk.params.device)
-torch.set_num_threads(max(1, smk.threads))
+device = step.torch_device(smk)
 models = {m: load_model(smk.input[m], device)[0] for m in ("softhebb", "mlp")}
 proxy, proxy_payload = load_proxy(smk.input.proxy, device)
 test = load_split(smk.params.dataset, "test", cache_root="results/data", **smk.params.data)

@@ -10,7 +10,6 @@ import time
 import torch
 
 from bioplausible.data import load_split
-from bioplausible.device import resolve_device, seed_everything
 from bioplausible.softhebb.baselines import ProjectionFeatures
 from bioplausible.softhebb.mlp import train_mlp
 from bioplausible.softhebb.readout import readout_input_scale, train_linear_readout
@@ -21,10 +20,8 @@ from bioplausible.training import accuracy
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 step = Step.from_snakemake(smk)
 p = step.params
-device = resolve_device(smk.params.device)
-torch.set_num_threads(max(1, smk.threads))
 seed = int(smk.wildcards.seed)
-seed_everything(seed)
+device = step.torch_device(smk, seed=seed)
 
 
 def load(split: str):

@@ -96,6 +96,16 @@ def robustness_result(dataset: str, model_name: str) -> str:
     return rel_attack("softhebb", f"{dataset}/{model_name}")
 
 
+def attacked_test_images(dataset: str, n_test: int | None, data_cfg: Mapping[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``n_test`` test images and labels of ``dataset`` (all when None): the images every attack rule
+    (sh_robustness, sh_pgd_sweeps) attacks, so their curves are on the same images."""
+    from ..data import load_split
+
+    data = load_split(dataset, "test", cache_root="results/data", **data_cfg)
+    n = min(n_test or len(data.images), len(data.images))
+    return data.images[:n], data.targets[:n]
+
+
 def load_model(path: str, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict[str, Any]]:
     """Rebuild a trained classifier (SoftHebb/hard-WTA, K-means/PCA features + read-out, or MLP) from its payload."""
     payload = torch.load(path, map_location="cpu", weights_only=False)
