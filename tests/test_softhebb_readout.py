@@ -16,13 +16,7 @@ from bioplausible.softhebb.readout import (FeatureClassifier, delta_rule_step, r
 from bioplausible.training import Checkpointer, accuracy
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: one intra-op thread (spinning OpenMP threads make these tests 10x slower on a busy CPU)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 class _Frozen(nn.Module):

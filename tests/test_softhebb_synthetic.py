@@ -15,12 +15,7 @@ from bioplausible.softhebb.synthetic import (ProxyCNN, _gather_restart, deflecti
                                              pgd_adversarials, targeted_epsilon)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def test_first_correct_per_class_takes_the_first_correct_image_of_each_class():
