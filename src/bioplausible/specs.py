@@ -17,7 +17,7 @@ from . import paths, provenance
 PRODUCTS = ("figure", "table")
 
 # Paper modules that define ``SPECS: list[ArtifactSpec]``.
-SPEC_MODULES = ("bioplausible.amit.specs", "bioplausible.softhebb.specs")
+SPEC_MODULES = ("bioplausible.amit.specs", "bioplausible.softhebb.specs", "bioplausible.plasticity_rules.specs")
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,8 @@ def load_registry(paper: str, path: str | Path | None = None) -> Registry:
     path = Path(path) if path else paths.absolute(paths.rel_claims_registry(paper))
     with open(path, encoding="utf-8") as fh:
         raw = yaml.safe_load(fh)
+    if isinstance(raw, dict) and raw.get("claims", []) is None:
+        raw["claims"] = []  # `claims:` followed only by section comments: none written yet
     errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         lines = "\n".join(
