@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
+import torch
+
+from ..io import load_npz
 from ..paths import rel_model, rel_sim
+from .network import Graph, PlasticityNet, sample_graph
+from .rules import perceptron_output_rule
 
 PAPER = "plasticity_rules"
 SYNTHETIC_TASKS = ("halfspace", "relu1", "relu2", "rnn")
@@ -26,3 +33,79 @@ def learned_rule(rule: str) -> str:
 def trained_net(dataset: str, net: str, seed: int | str) -> str:
     """A Table 2 / Fig. 4 network: graph, W, U, clean accuracies and logs."""
     return rel_model(PAPER, f"nets/{dataset}/{net}_s{seed}")
+
+
+# --- data ----------------------------------------------------------------------------------------------------
+def load_task(task: str, split: str, *, data_cfg: Mapping[str, Any] | None = None, task_file: str | None = None,
+              n: int | None = None, subset_seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs (N, d) float64 and labels (N,) int64 of one split: a generated task read from ``task_file``, or
+    MNIST / Fashion-MNIST from the data cache as pixel/255, flattened to 784 (no other normalisation).
+
+    ``n`` keeps a seeded random subset of that size (catalog Amb. 24: one subset shared by every model);
+    None keeps the whole split."""
+    if split not in ("train", "test"):
+        raise ValueError(f"split {split!r}: choose train or test")
+    if task in SYNTHETIC_TASKS:
+        if task_file is None:
+            raise ValueError(f"generated task {task!r} needs its cached file (rule pr_task)")
+        arrays = load_npz(task_file)
+        x = torch.from_numpy(arrays[f"x_{split}"]).double()
+        y = torch.from_numpy(arrays[f"y_{split}"]).long()
+    elif task in IMAGE_TASKS:
+        from ..data import load_split
+
+        data = load_split(task, split, cache_root="results/data", **(data_cfg or {}))
+        x = data.images.reshape(len(data.images), -1).double() / 255.0
+        y = data.targets.long()
+    else:
+        raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASKS)}")
+    if n is not None and n < len(y):
+        keep = torch.randperm(len(y), generator=torch.Generator().manual_seed(subset_seed))[:n].sort().values
+        x, y = x[keep], y[keep]
+    return x, y
+
+
+def n_classes_of(task: str) -> int:
+    return 2 if task in SYNTHETIC_TASKS else 10
+
+
+# --- networks and rules -----------------------------------------------------------------------------------------
+def build_graph(network_cfg: Mapping[str, Any], *, n: int, k: int, T: int, d: int, n_classes: int, seed: int,
+                input_init: str = "normal") -> Graph:
+    """The simple RNN of ``network_cfg`` (config block plasticity_rules.network) with these sizes."""
+    return sample_graph(n=n, d=d, n_classes=n_classes, T=T, k=k, p=network_cfg["p"], seed=seed,
+                        input_init=input_init, recurrence=network_cfg["recurrence"], fired=network_cfg["fired"],
+                        dtype=network_cfg["dtype"])
+
+
+def load_rule(path: str) -> dict[str, Any]:
+    """A learned rule: ``T``, ``rnn`` (2^T × 2^T table or None), ``output`` (2^T × 2 table), ``log``."""
+    payload = torch.load(path, map_location="cpu", weights_only=False)
+    if payload.get("kind") != "learned_rule":
+        raise ValueError(f"{path}: not a learned rule (kind {payload.get('kind')!r})")
+    return payload
+
+
+def output_rule_for(T: int, fired_in: str) -> torch.Tensor:
+    """The fixed perceptron(-style) output rule of Table 2 / Fig. 4: Table 1's for T = 1, Amb. 8's for T = 3."""
+    return perceptron_output_rule(T, fired_in)
+
+
+def save_net(graph: Graph, W: torch.Tensor | None, U: torch.Tensor, *, kind: str, metrics: Mapping[str, Any],
+             log: Any = None, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The payload of a trained network (what :func:`load_net` rebuilds)."""
+    state = {k: (v.cpu() if torch.is_tensor(v) else v) for k, v in graph.state().items()}
+    return {"kind": kind, "graph": state, "W": None if W is None else W.cpu(), "U": U.cpu(),
+            "metrics": dict(metrics), "log": log, **dict(extra or {})}
+
+
+def load_net(path: str, device: str | torch.device = "cpu",
+             dtype: torch.dtype | None = None) -> tuple[PlasticityNet, dict[str, Any]]:
+    """A trained network as an ``nn.Module`` ([0, 1] images -> logits) and its payload."""
+    payload = torch.load(path, map_location="cpu", weights_only=False)
+    if payload.get("kind") not in ("plasticity", "gd"):
+        raise ValueError(f"{path}: not a trained network (kind {payload.get('kind')!r})")
+    graph = Graph.from_state(payload["graph"])
+    W, U = payload["W"], payload["U"]
+    model = PlasticityNet(graph, W, U)
+    return model.to(device=device, dtype=dtype or graph.dtype).eval(), payload
