@@ -1,1 +1,1 @@
-# Plasticity rules: compute rules of the experiments artifacts (see workflow/rules/plasticity_rules.smk for the shared ones).
+# Plasticity rules: compute rules of the learning-curve and transfer artifacts (pr_fig2, pr_fig3, pr_fig6).

@@ -109,3 +109,42 @@ def load_net(path: str, device: str | torch.device = "cpu",
     W, U = payload["W"], payload["U"]
     model = PlasticityNet(graph, W, U)
     return model.to(device=device, dtype=dtype or graph.dtype).eval(), payload
+
+
+# --- the parameters each compute rule sees (everything it depends on, so Snakemake reruns on change) ------------
+def task_params(pr: Mapping[str, Any], task: str) -> dict[str, Any]:
+    t = pr["tasks"]
+    return {"task": task, "seed": t["seeds"][task], "n_train": t["n_train"], "n_test": t["n_test"],
+            "dim": t["dim"], "relu_width": t["relu_width"], "rnn_labeller": dict(t["rnn_labeller"]),
+            "p": pr["network"]["p"]}
+
+
+def rule_params(pr: Mapping[str, Any], rule: str) -> dict[str, Any]:
+    return {"rule": rule, **dict(pr["rules"][rule]), "network": dict(pr["network"]), "meta": dict(pr["meta"]),
+            "output_rule_T3": pr["output_rule_T3"]}
+
+
+def net_inputs(net: str, dataset: str) -> dict[str, str]:
+    from ..paths import rel_data_cache
+
+    out = {"train": rel_data_cache(dataset, "train"), "test": rel_data_cache(dataset, "test")}
+    if net == "T3":
+        out["rule"] = learned_rule("R3")
+    return out
+
+
+def net_params(pr: Mapping[str, Any], net: str) -> dict[str, Any]:
+    nets = pr["nets"]
+    out = {"net": net, "n": nets["n"], "k": nets["k"], "n_train": nets["n_train"], "network": dict(pr["network"])}
+    if net == "GD":
+        out["gd"] = dict(nets["gd"])
+    else:
+        out.update(epochs=nets["epochs"], T=3 if net == "T3" else 1,
+                   input_init="ones" if net == "T1star" else "normal", output_rule_T3=pr["output_rule_T3"])
+    return out
+
+
+def net_ids(pr: Mapping[str, Any]) -> list[tuple[str, str, int]]:
+    """Every (dataset, net, seed) of the Table 2 / Fig. 4 networks."""
+    nets = pr["nets"]
+    return [(d, net, s) for d in nets["datasets"] for net in NETS for s in nets["seeds"]]

@@ -11,4 +11,6 @@ SPECS: list[ArtifactSpec] = []
 
 # --- robustness (pr_fig4, pr_tab2, pr_fig5a, pr_fig5b) ----------------------------------------------------------
 
-# --- learning curves, transfer and closed forms (pr_fig2, pr_fig3, pr_fig6, pr_txt_c4, pr_thm1, pr_thm2) ----------
+# --- learning curves and transfer (pr_fig2, pr_fig3, pr_fig6) -----------------------------------------------------
+
+# --- alternative schemes and closed forms (pr_txt_c4, pr_thm1, pr_thm2) ---------------------------------------------
