@@ -124,9 +124,9 @@ def train_with_rules(graph: Graph, rnn_rule: torch.Tensor | None, output_rule: t
                 if use_rnn:
                     # ΔW[r, j, i] = R[c_i, c_j] (row = presynaptic code, column = postsynaptic code): gather the
                     # S possible rows R[c_., b] once, then copy row c_j for every postsynaptic unit j
-                    rows = rnn_table[codes].transpose(-1, -2)                  # (R, S, n): rows[r, b, i] = R[c_i, b]
                     for r in update.nonzero()[:, 0].tolist():                  # the runs that update (R is small)
-                        delta = rows[r][codes[r]]                              # (n_post, n_pre)
+                        rows = rnn_table.T[:, codes[r]]                        # (S, n): rows[b, i] = R[c_i, b]
+                        delta = rows[codes[r]]                                 # (n_post, n_pre): row j = rows[c_j]
                         if mode == "additive":
                             W[r].addcmul_(delta, mask, value=eta)
                         else:
