@@ -145,9 +145,11 @@ def test_smoke_dag_end_to_end(tmp_path):
 @pytest.mark.slow
 def test_kill_minus_9_then_resume_recomputes_nothing_complete(tmp_path):
     repo = fresh_checkout(tmp_path / "repo")
-    args = ["--cores", "1", "--workflow-profile", "workflow/profiles/smoke", "all"]
+    # one paper's artifacts (Amit's nine, each a compute rule and a notebook) are enough to kill a run mid-way
+    # and resume it; the whole smoke DAG is test_smoke_dag_end_to_end's
+    specs = {a: s for a, s in all_specs().items() if s.paper == "amit"}
+    args = ["--cores", "1", "--workflow-profile", "workflow/profiles/smoke", *specs]
     log = tmp_path / "run1.log"
-    specs = all_specs()
     with open(log, "w") as fh:
         proc = subprocess.Popen([SNAKEMAKE, *args], cwd=repo, env=env(), stdout=fh, stderr=subprocess.STDOUT,
                                 start_new_session=True)
@@ -173,7 +175,6 @@ def test_kill_minus_9_then_resume_recomputes_nothing_complete(tmp_path):
         assert f"(Rule: {a})" not in second
     for spec in specs.values():
         assert (repo / spec.outputs()["metrics"]).is_file()
-    assert (repo / paths.SCOREBOARD_MD).is_file()
 
 
 def test_snakefmt_and_lint_are_clean():

@@ -54,7 +54,7 @@ rule pr_learn_rule:
     params:
         cfg=lambda wildcards: pr_exp.rule_params(PR, wildcards.rule),
         scale=SCALE,
-        device="cpu",  # a sequential inner loop of tiny ops: latency-bound, CPU (catalog Compute)
+        device=config["device"],
         data=cfg("data"),
     message:
         "plasticity_rules: learning rule {wildcards.rule} by GD through the unrolled inner loop"
