@@ -16,6 +16,7 @@ SYNTHETIC_TASKS = ("halfspace", "relu1", "relu2", "rnn")
 IMAGE_TASKS = ("mnist", "fashion_mnist")
 TASKS = SYNTHETIC_TASKS + IMAGE_TASKS
 RULES = ("R1", "R2", "R3")
+CLOSED_FORM_RESULTS = ("txt_c4", "thm1", "thm2")   # the results of pr_txt_c4, pr_thm1, pr_thm2
 NETS = ("T3", "T1", "T1star", "GD")   # Table 2 / Fig. 4 networks: rule-trained T = 3, T = 1, T = 1* (A = 1), GD
 
 
@@ -33,6 +34,13 @@ def learned_rule(rule: str) -> str:
 def trained_net(dataset: str, net: str, seed: int | str) -> str:
     """A Table 2 / Fig. 4 network: graph, W, U, clean accuracies and logs."""
     return rel_model(PAPER, f"nets/{dataset}/{net}_s{seed}")
+
+
+def closed_form_result(name: str) -> str:
+    """A result of the alternative-scheme / closed-form artifacts (``txt_c4``, ``thm1``, ``thm2``)."""
+    if name not in CLOSED_FORM_RESULTS:
+        raise ValueError(f"closed-form result {name!r}: choose one of {CLOSED_FORM_RESULTS}")
+    return rel_sim(PAPER, f"closed_forms/{name}")
 
 
 # --- data ----------------------------------------------------------------------------------------------------
