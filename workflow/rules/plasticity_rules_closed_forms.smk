@@ -4,22 +4,9 @@
 #   results/sims/plasticity_rules/closed_forms/thm2.npz     Thm 2: the MSE-optimal rule r* and its checks
 
 
-def pr_closed_inputs(tasks, image=("mnist",)):
-    """The generated tasks and image data caches a closed-form job reads."""
-    out = {t: pr_exp.task_data(t) for t in tasks}
-    for d in image:
-        out[f"{d}_train"] = paths.rel_data_cache(d, "train")
-        out[f"{d}_test"] = paths.rel_data_cache(d, "test")
-    return out
-
-
-def pr_closed_params(key):
-    return {key: PR[key], "network": PR["network"]}
-
-
 rule pr_txt_c4_result:
     input:
-        **pr_closed_inputs(PR["txt_c4"]["tasks"]),
+        **pr_exp.closed_form_inputs(PR, "txt_c4"),
     output:
         **compute_outputs(pr_exp.closed_form_result("txt_c4")),
     log:
@@ -30,7 +17,7 @@ rule pr_txt_c4_result:
         CONDA_ENV
     threads: 1
     params:
-        cfg=pr_closed_params("txt_c4"),
+        cfg=pr_exp.closed_form_params(PR, "txt_c4"),
         scale=SCALE,
         device="cpu",  # sequential one-example updates: latency-bound, CPU (catalog Compute)
         data=cfg("data"),
@@ -42,10 +29,7 @@ rule pr_txt_c4_result:
 
 rule pr_thm1_result:
     input:
-        **pr_closed_inputs(
-            [d for d in PR["thm1"]["steps"] if d in pr_exp.SYNTHETIC_TASKS],
-            ["mnist"] if "mnist01" in PR["thm1"]["steps"] else [],
-        ),
+        **pr_exp.closed_form_inputs(PR, "thm1"),
     output:
         **compute_outputs(pr_exp.closed_form_result("thm1")),
     log:
@@ -56,7 +40,7 @@ rule pr_thm1_result:
         CONDA_ENV
     threads: 1
     params:
-        cfg=pr_closed_params("thm1"),
+        cfg=pr_exp.closed_form_params(PR, "thm1"),
         scale=SCALE,
         device="cpu",  # a sequential inner loop of tiny ops: latency-bound, CPU (catalog Compute)
         data=cfg("data"),
@@ -68,10 +52,7 @@ rule pr_thm1_result:
 
 rule pr_thm2_result:
     input:
-        **pr_closed_inputs(
-            [d for d in PR["thm2"]["datasets"] if d in pr_exp.SYNTHETIC_TASKS],
-            [d for d in PR["thm2"]["datasets"] if d in pr_exp.IMAGE_TASKS],
-        ),
+        **pr_exp.closed_form_inputs(PR, "thm2"),
     output:
         **compute_outputs(pr_exp.closed_form_result("thm2")),
     log:
@@ -82,7 +63,7 @@ rule pr_thm2_result:
         CONDA_ENV
     threads: 1
     params:
-        cfg=pr_closed_params("thm2"),
+        cfg=pr_exp.closed_form_params(PR, "thm2"),
         scale=SCALE,
         device="cpu",  # whole-dataset float64 algebra on fixed features: CPU
         data=cfg("data"),
