@@ -16,6 +16,7 @@ SYNTHETIC_TASKS = ("halfspace", "relu1", "relu2", "rnn")
 IMAGE_TASKS = ("mnist", "fashion_mnist")
 TASKS = SYNTHETIC_TASKS + IMAGE_TASKS
 RULES = ("R1", "R2", "R3")
+CLOSED_FORM_RESULTS = ("txt_c4", "thm1", "thm2")   # the results of pr_txt_c4, pr_thm1, pr_thm2
 NETS = ("T3", "T1", "T1star", "GD")   # Table 2 / Fig. 4 networks: rule-trained T = 3, T = 1, T = 1* (A = 1), GD
 
 
@@ -33,6 +34,13 @@ def learned_rule(rule: str) -> str:
 def trained_net(dataset: str, net: str, seed: int | str) -> str:
     """A Table 2 / Fig. 4 network: graph, W, U, clean accuracies and logs."""
     return rel_model(PAPER, f"nets/{dataset}/{net}_s{seed}")
+
+
+def closed_form_result(name: str) -> str:
+    """A result of the alternative-scheme / closed-form artifacts (``txt_c4``, ``thm1``, ``thm2``)."""
+    if name not in CLOSED_FORM_RESULTS:
+        raise ValueError(f"closed-form result {name!r}: choose one of {CLOSED_FORM_RESULTS}")
+    return rel_sim(PAPER, f"closed_forms/{name}")
 
 
 # --- data ----------------------------------------------------------------------------------------------------
@@ -148,3 +156,29 @@ def net_ids(pr: Mapping[str, Any]) -> list[tuple[str, str, int]]:
     """Every (dataset, net, seed) of the Table 2 / Fig. 4 networks."""
     nets = pr["nets"]
     return [(d, net, s) for d in nets["datasets"] for net in NETS for s in nets["seeds"]]
+
+
+def closed_form_inputs(pr: Mapping[str, Any], name: str) -> dict[str, str]:
+    """The generated tasks and image data caches the ``name`` job of pr_txt_c4 / pr_thm1 / pr_thm2 reads."""
+    from ..paths import rel_data_cache
+
+    block = pr[name]
+    if name == "txt_c4":
+        tasks, images = list(block["tasks"]), ["mnist"]
+    elif name == "thm1":
+        tasks = [d for d in block["steps"] if d in SYNTHETIC_TASKS]
+        images = ["mnist"] if "mnist01" in block["steps"] else []
+    elif name == "thm2":
+        tasks = [d for d in block["datasets"] if d in SYNTHETIC_TASKS]
+        images = [d for d in block["datasets"] if d in IMAGE_TASKS]
+    else:
+        raise ValueError(f"closed-form result {name!r}: choose one of {CLOSED_FORM_RESULTS}")
+    out = {t: task_data(t) for t in tasks}
+    for d in images:
+        out[f"{d}_train"] = rel_data_cache(d, "train")
+        out[f"{d}_test"] = rel_data_cache(d, "test")
+    return out
+
+
+def closed_form_params(pr: Mapping[str, Any], name: str) -> dict[str, Any]:
+    return {name: dict(pr[name]), "network": dict(pr["network"])}

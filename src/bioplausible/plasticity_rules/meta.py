@@ -28,12 +28,13 @@ from .training import train_with_rules, weights_from_counts
 def learn_rule(graph: Graph, drive: torch.Tensor, labels: torch.Tensor, *, rnn_rule: nn.Module | torch.Tensor | None,
                output_rule: nn.Module | torch.Tensor, eta: float, steps: int, batch: int, lr: float,
                weight_decay: float, seed: int, log_every: int = 10,
-               progress: Callable[[str], None] | None = None) -> list[dict]:
+               progress: Callable[[str], None] | None = None, log_tables: bool = False) -> list[dict]:
     """Adam on the parameters of whichever of ``rnn_rule``/``output_rule`` are modules (tensors stay fixed).
 
     ``drive``/``labels``: the training set (Ã x per example). Batches are drawn from one shuffle per epoch
     (seeded); ``steps`` Adam steps in all. Returns a log: step, loss, batch accuracy after the inner loop,
-    fraction of examples that triggered an update."""
+    fraction of examples that triggered an update; with ``log_tables`` also the output table (and the RNN
+    table when T >= 2) after the step, as nested lists (``output_table``, ``rnn_table``)."""
     if graph.T >= 2 and rnn_rule is None:
         raise ValueError(f"T={graph.T}: an RNN rule (table or module) is needed")
     modules = [r for r in (rnn_rule, output_rule) if isinstance(r, nn.Module)]
@@ -70,6 +71,10 @@ def learn_rule(graph: Graph, drive: torch.Tensor, labels: torch.Tensor, *, rnn_r
         if step % log_every == 0 or step == steps - 1:
             entry = {"step": step, "loss": float(loss.detach()), "batch_acc": float((z.argmax(-1) == y).double().mean()),
                      "update_fraction": float(inner.n_updates[0]) / len(idx), "seconds": time.time() - started}
+            if log_tables:
+                entry["output_table"] = rule_table(output_rule).detach().tolist()
+                if use_rnn:
+                    entry["rnn_table"] = rule_table(rnn_rule).detach().tolist()
             log.append(entry)
             if progress is not None and (step % (log_every * 10) == 0 or step == steps - 1):
                 progress(f"rule step {step + 1}/{steps}: loss {entry['loss']:.4f}, batch acc {entry['batch_acc']:.3f}")

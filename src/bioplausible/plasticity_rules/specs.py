@@ -29,3 +29,18 @@ SPECS += [
 # --- learning curves and transfer (pr_fig2, pr_fig3, pr_fig6) -----------------------------------------------------
 
 # --- alternative schemes and closed forms (pr_txt_c4, pr_thm1, pr_thm2) ---------------------------------------------
+SPECS += [
+    ArtifactSpec("pr_txt_c4", "plasticity_rules.txt_c4", {"result": ex.closed_form_result("txt_c4")},
+                 products=("table",),
+                 description="App. C.4: perceptron rule with the default scheme, all edges (S2), all examples and all "
+                             "edges (S1+S2), and the MSE-optimal rule r* (S1+S2), T = 1 networks, one pass; MNIST "
+                             "and the four generated tasks, A ~ N(0, 1) and A = 1"),
+    ArtifactSpec("pr_thm1", "plasticity_rules.thm1", {"result": ex.closed_form_result("thm1")},
+                 products=("figure", "table"),
+                 description="Thm 1: the T = 1 output rule learned by GD from 10 random initial rules (Halfspace, "
+                             "ReLU1, MNIST 0 vs 1): final tables and the four entries vs Adam step"),
+    ArtifactSpec("pr_thm2", "plasticity_rules.thm2", {"result": ex.closed_form_result("thm2")},
+                 products=("figure", "table"),
+                 description="Thm 2: the closed-form MSE-optimal output rule r* (S1+S2, T = 1, |V| = 1000) on MNIST "
+                             "and Halfspace: gradient at r*, Adam on L(r), CE convexity along random lines, accuracy"),
+]
