@@ -42,8 +42,8 @@ with torch.no_grad():
 main, seconds["main"] = attack(images, y, epsilons=p["epsilons"], alpha=p["alpha"], steps=p["steps"], loss=p["loss"])
 print(f"main ({p['loss']}): clean {main['clean_accuracy']:.3f} ({p['dtype']}; float64 {clean64.float().mean():.3f}), "
       f"robust {[round(a, 3) for a in main['robust_accuracy']]}, {seconds['main']:.1f} s")
-result = {"params": p, "image_indices": idx, "images": x.float(), "labels": y, "clean_correct_float64": clean64, "main": main,
-          "net_metrics": payload["metrics"], "dtype": p["dtype"]}
+result = {"params": p, "image_indices": idx, "images": x.float(), "labels": y, "clean_correct_float64": clean64,
+          "main": main, "net_metrics": payload["metrics"], "dtype": p["dtype"]}
 
 if p["probs"] is not None:  # the double-softmax attack loss of the authors' code (catalog Amb. 7)
     q = p["probs"]
