@@ -76,5 +76,6 @@ def diag_rows(result: Mapping[str, Any]) -> list[dict[str, Any]]:
         a7 = 100 * main["robust"][main_eps.index(float(e)), :n].float().mean().item() if float(e) in main_eps \
             else math.nan
         rows.append({"eps": float(e), "n_images": n, "clean": 100 * d["clean_accuracy"], "raw_gradient": a7,
-                     "foolbox_pgd": 100 * d["pgd"]["robust_accuracy"][k], "foolbox_cw": 100 * d["cw"]["robust_accuracy"][k]})
+                     "foolbox_pgd": 100 * d["pgd"]["robust_accuracy"][k],
+                     "foolbox_cw": 100 * d["cw"]["robust_accuracy"][k]})
     return rows

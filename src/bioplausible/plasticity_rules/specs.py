@@ -35,13 +35,16 @@ def _tab2_inputs(config: Mapping[str, Any]) -> dict[str, str]:
 SPECS += [
     ArtifactSpec("pr_fig4", "plasticity_rules.attack", _attack_inputs("mnist", ("T3", "T1", "T1star", "GD")),
                  products=("figure", "table"),
-                 description="Fig. 4: robust accuracy vs L2 radius under the targeted raw-gradient attack (MNIST; T = 3, "
-                             "T = 1, T = 1*, GD), with the foolbox L2 PGD / CW diagnostics and the step-size sweep"),
+                 description="Fig. 4: robust accuracy vs L2 radius under the targeted raw-gradient attack (MNIST; "
+                             "T = 3, T = 1, T = 1*, GD), with the foolbox L2 PGD / CW diagnostics and the step-size "
+                             "sweep"),
     ArtifactSpec("pr_tab2", "plasticity_rules.attack", _tab2_inputs, products=("table",),
                  description="Table 2: clean MNIST / Fashion-MNIST accuracy and MNIST robustness at eps 2 and 4 "
                              "for T = 3, T = 1*, T = 1"),
-    ArtifactSpec("pr_fig5a", "plasticity_rules.attack", _attack_inputs("mnist", ("T3", "GD"), first_seed_only=True),
-                 description="Fig. 5 (left): MNIST images at their smallest fooling radius, GD vs T = 3 plasticity net"),
+    ArtifactSpec("pr_fig5a", "plasticity_rules.attack",
+                 _attack_inputs("mnist", ("T3", "GD"), first_seed_only=True),
+                 description="Fig. 5 (left): MNIST images at their smallest fooling radius, GD vs T = 3 plasticity "
+                             "net"),
     ArtifactSpec("pr_fig5b", "plasticity_rules.attack",
                  _attack_inputs("fashion_mnist", ("T3", "GD"), first_seed_only=True),
                  description="Fig. 5 (right): the same on Fashion-MNIST"),
