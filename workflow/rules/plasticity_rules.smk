@@ -13,16 +13,6 @@ wildcard_constraints:
     net="|".join(pr_exp.NETS),
 
 
-def pr_task_inputs(task):
-    """The cached inputs a job on ``task`` reads: the generated file, or the image data caches."""
-    if task in pr_exp.SYNTHETIC_TASKS:
-        return {"task": pr_exp.task_data(task)}
-    return {
-        "train": paths.rel_data_cache(task, "train"),
-        "test": paths.rel_data_cache(task, "test"),
-    }
-
-
 rule pr_task:
     output:
         **compute_outputs(pr_exp.task_data("{task}")),
@@ -41,7 +31,7 @@ rule pr_task:
 
 rule pr_learn_rule:
     input:
-        unpack(lambda wildcards: pr_task_inputs(PR["rules"][wildcards.rule]["task"])),
+        unpack(lambda wildcards: pr_exp.task_inputs(PR["rules"][wildcards.rule]["task"])),
     output:
         **compute_outputs(pr_exp.learned_rule("{rule}")),
     log:

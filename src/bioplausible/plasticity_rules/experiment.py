@@ -7,7 +7,7 @@ from typing import Any, Mapping
 import torch
 
 from ..io import load_npz
-from ..paths import rel_model, rel_sim
+from ..paths import rel_attack, rel_model, rel_sim
 from .network import Graph, PlasticityNet, sample_graph
 from .rules import perceptron_output_rule
 
@@ -41,6 +41,11 @@ def closed_form_result(name: str) -> str:
     if name not in CLOSED_FORM_RESULTS:
         raise ValueError(f"closed-form result {name!r}: choose one of {CLOSED_FORM_RESULTS}")
     return rel_sim(PAPER, f"closed_forms/{name}")
+
+
+def attack_result(dataset: str, net: str, seed: int | str) -> str:
+    """The targeted raw-gradient L2 attack (catalog A7) on one Table 2 / Fig. 4 network, with its diagnostics."""
+    return rel_attack(PAPER, f"l2/{dataset}/{net}_s{seed}")
 
 
 # --- data ----------------------------------------------------------------------------------------------------
@@ -132,6 +137,15 @@ def rule_params(pr: Mapping[str, Any], rule: str) -> dict[str, Any]:
             "output_rule_T3": pr["output_rule_T3"]}
 
 
+def task_inputs(task: str) -> dict[str, str]:
+    """The cached inputs a job on ``task`` reads: the generated file, or the image data caches."""
+    from ..paths import rel_data_cache
+
+    if task in SYNTHETIC_TASKS:
+        return {"task": task_data(task)}
+    return {"train": rel_data_cache(task, "train"), "test": rel_data_cache(task, "test")}
+
+
 def net_inputs(net: str, dataset: str) -> dict[str, str]:
     from ..paths import rel_data_cache
 
@@ -182,3 +196,32 @@ def closed_form_inputs(pr: Mapping[str, Any], name: str) -> dict[str, str]:
 
 def closed_form_params(pr: Mapping[str, Any], name: str) -> dict[str, Any]:
     return {name: dict(pr[name]), "network": dict(pr["network"])}
+
+
+# --- the robustness artifacts (pr_fig4, pr_tab2, pr_fig5a, pr_fig5b; config block plasticity_rules.attack) -------
+def attack_ids(pr: Mapping[str, Any]) -> list[tuple[str, str, int]]:
+    """Every (dataset, net, seed) attacked: the nets of ``attack.nets[dataset]`` for every dataset the nets are
+    trained on and every net seed."""
+    nets = pr["nets"]
+    return [(d, net, s) for d in nets["datasets"] for net in pr["attack"]["nets"].get(d, []) for s in nets["seeds"]]
+
+
+def attack_params(pr: Mapping[str, Any], dataset: str, net: str) -> dict[str, Any]:
+    """What one attack job depends on: the attack block, resolved for this (dataset, net)."""
+    a = pr["attack"]
+    return {"dataset": dataset, "net": net, "n_images": a["n_images"], "image_seed": a["image_seed"],
+            "epsilons": list(a["epsilons"]), "alpha": a["alpha"], "steps": a["steps"], "loss": a["loss"],
+            "dtype": a["dtype"], "batch_size": a["batch_size"],
+            "probs": dict(a["probs"]) if dataset in a["probs"]["datasets"] and net in a["probs"]["nets"] else None,
+            "alpha_sweep": dict(a["alpha_sweep"]) if dataset in a["alpha_sweep"]["datasets"] else None,
+            "diag": dict(a["diag"]) if dataset in a["diag"]["datasets"] else None}
+
+
+def attacked_images(dataset: str, n: int, seed: int, data_cfg: Mapping[str, Any] | None = None
+                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The ``n`` seeded test images every net of ``dataset`` is attacked on: (x float64 (n, 784), y, indices)."""
+    x, y = load_task(dataset, "test", data_cfg=data_cfg)
+    if not 1 <= n <= len(y):
+        raise ValueError(f"attack.n_images={n} must be in [1, {len(y)}] (the {dataset} test set)")
+    idx = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))[:n]
+    return x[idx], y[idx], idx

@@ -26,6 +26,45 @@ SPECS += [
 
 # --- robustness (pr_fig4, pr_tab2, pr_fig5a, pr_fig5b) ----------------------------------------------------------
 
+
+def _attack_inputs(dataset: str, nets: tuple[str, ...], first_seed_only: bool = False):
+    """The attack results (catalog A7) of ``nets`` on ``dataset``, every net seed (or the first)."""
+
+    def inputs(config: Mapping[str, Any]) -> dict[str, str]:
+        pr = config["plasticity_rules"]
+        seeds = pr["nets"]["seeds"][:1] if first_seed_only else pr["nets"]["seeds"]
+        return {f"attack_{dataset}_{net}_s{s}": ex.attack_result(dataset, net, s) for net in nets for s in seeds}
+
+    return inputs
+
+
+def _tab2_inputs(config: Mapping[str, Any]) -> dict[str, str]:
+    """Table 2: the T3 / T1star / T1 nets on every dataset (clean test accuracy) and their MNIST attacks."""
+    pr = config["plasticity_rules"]
+    out = {f"net_{d}_{net}_s{s}": ex.trained_net(d, net, s)
+           for d in pr["nets"]["datasets"] for net in ("T3", "T1star", "T1") for s in pr["nets"]["seeds"]}
+    out.update(_attack_inputs("mnist", ("T3", "T1star", "T1"))(config))
+    return out
+
+
+SPECS += [
+    ArtifactSpec("pr_fig4", "plasticity_rules.attack", _attack_inputs("mnist", ("T3", "T1", "T1star", "GD")),
+                 products=("figure", "table"),
+                 description="Fig. 4: robust accuracy vs L2 radius under the targeted raw-gradient attack (MNIST; "
+                             "T = 3, T = 1, T = 1*, GD), with the foolbox L2 PGD / CW diagnostics and the step-size "
+                             "sweep"),
+    ArtifactSpec("pr_tab2", "plasticity_rules.attack", _tab2_inputs, products=("table",),
+                 description="Table 2: clean MNIST / Fashion-MNIST accuracy and MNIST robustness at eps 2 and 4 "
+                             "for T = 3, T = 1*, T = 1"),
+    ArtifactSpec("pr_fig5a", "plasticity_rules.attack",
+                 _attack_inputs("mnist", ("T3", "GD"), first_seed_only=True),
+                 description="Fig. 5 (left): MNIST images at their smallest fooling radius, GD vs T = 3 plasticity "
+                             "net"),
+    ArtifactSpec("pr_fig5b", "plasticity_rules.attack",
+                 _attack_inputs("fashion_mnist", ("T3", "GD"), first_seed_only=True),
+                 description="Fig. 5 (right): the same on Fashion-MNIST"),
+]
+
 # --- learning curves and transfer (pr_fig2, pr_fig3, pr_fig6) -----------------------------------------------------
 
 # --- alternative schemes and closed forms (pr_txt_c4, pr_thm1, pr_thm2) ---------------------------------------------
