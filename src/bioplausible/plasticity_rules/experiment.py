@@ -148,3 +148,19 @@ def net_ids(pr: Mapping[str, Any]) -> list[tuple[str, str, int]]:
     """Every (dataset, net, seed) of the Table 2 / Fig. 4 networks."""
     nets = pr["nets"]
     return [(d, net, s) for d in nets["datasets"] for net in NETS for s in nets["seeds"]]
+
+
+# --- learning curves and transfer (pr_fig2, pr_fig3, pr_fig6; helper "curves") -------------------------------------
+def fig2_curves() -> str:
+    """Fig. 2: MNIST test-accuracy curves of plasticity (R1, perceptron) and GD on one T = 1 net."""
+    return rel_sim(PAPER, "curves/fig2_mnist")
+
+
+def fig3_transfer(dataset: str) -> str:
+    """Fig. 3: test/train accuracies of the four models re-trained with the fixed rules on one dataset."""
+    return rel_sim(PAPER, f"transfer/fig3_{dataset}")
+
+
+def fig6_curves() -> str:
+    """Fig. 6: MNIST test-accuracy curves of a T = 3 net, misclassified-only vs every example."""
+    return rel_sim(PAPER, "curves/fig6_mnist")
