@@ -115,3 +115,22 @@ def test_stacked_orders_equal_separate_runs():
         one = training.train_with_rules(graph, rnn, out, drive, y, orders[r:r + 1], eta=0.01)
         assert torch.allclose(both.W[r], one.W[0]) and torch.allclose(both.U[r], one.U[0])
         assert int(both.n_updates[r]) == int(one.n_updates[0])
+
+
+def test_accuracy_and_firing_hand_cases():
+    # T = 1, every drive positive: exactly k of n units fire on every example
+    n, k = 6, 2
+    graph = Graph(torch.eye(n, dtype=torch.float64), torch.zeros(n, n, dtype=torch.float64), k=k, T=1, n_classes=2)
+    drive = torch.rand(5, n, dtype=torch.float64) + 0.1
+    U = torch.zeros(2, n, dtype=torch.float64)
+    acc, frac = curves.accuracy_and_firing(graph, None, U, drive, torch.zeros(5, dtype=torch.long), chunk=2)
+    assert float(acc) == 1.0 and frac.tolist() == [k / n]          # ties -> class 0, every label 0
+    # T = 3 with a strongly inhibitory W: round 2 is silenced (h2 = 0), round 3 is round 1 again
+    mask = (1 - torch.eye(n, dtype=torch.float64))
+    graph3 = Graph(torch.eye(n, dtype=torch.float64), mask, k=k, T=3, n_classes=2)
+    W = -100.0 * mask
+    U2 = torch.randn(3, 2, n, dtype=torch.float64)
+    acc3, frac3 = curves.accuracy_and_firing(graph3, W.expand(3, n, n), U2, drive, torch.zeros(5, dtype=torch.long))
+    assert frac3.shape == (3, 3)
+    assert torch.allclose(frac3, torch.tensor([[k / n, 0.0, k / n]] * 3, dtype=torch.float64))
+    assert torch.allclose(acc3, accuracy(graph3, W.expand(3, n, n), U2, drive, torch.zeros(5, dtype=torch.long)))

@@ -7,7 +7,7 @@ drawn for this d (catalog Amb. 26). The ``runs`` re-trainings share that graph a
 examples (order seeds 0..runs-1, Amb. 22); they advance together in one ``train_with_rules`` call (the run
 dimension). One pass, misclassified-only, η from the network block; W = 0, U = 0 at the start. Test accuracy on
 the (seeded subset of the) test set, train accuracy on the training examples, each dataset's majority-class
-rate, and max |W| per run (Amb. 25)."""
+rate, and per run max |W| and the fraction of units firing in each round on the test set (Amb. 25)."""
 
 import numpy as np
 import torch
@@ -34,7 +34,8 @@ rules = {name: ex.load_rule(getattr(smk.input, name)) for name in sorted({m["rul
 arrays: dict = {"models": np.array(curves.FIG3_MODELS), "n_train": len(y), "n_test": len(y_test),
                 "majority_train": curves.majority_rate(y.cpu(), n_classes),
                 "majority_test": curves.majority_rate(y_test.cpu(), n_classes)}
-rows = {k: [] for k in ("test_acc", "train_acc", "n_updates", "max_abs_W", "max_abs_U", "seconds")}
+rows = {k: [] for k in ("test_acc", "train_acc", "firing", "n_updates", "max_abs_W", "max_abs_U", "seconds")}
+T_max = max(m["T"] for m in p["models"].values())
 for model in curves.FIG3_MODELS:
     m = p["models"][model]
     rule = rules[m["rule"]]
@@ -48,14 +49,17 @@ for model in curves.FIG3_MODELS:
     res = training.train_with_rules(graph, rnn, rule["output"].to(device=device, dtype=graph.dtype), drive, y, orders,
                                     eta=p["network"]["eta"])
     W = res.W if m["T"] >= 2 else None
-    rows["test_acc"].append(network.accuracy(graph, W, res.U, drive_test, y_test).cpu().numpy())
+    test_acc, firing = curves.accuracy_and_firing(graph, W, res.U, drive_test, y_test)
+    rows["test_acc"].append(test_acc.cpu().numpy())
+    rows["firing"].append(np.pad(firing.cpu().numpy(), ((0, 0), (0, T_max - m["T"])), constant_values=np.nan))
     rows["train_acc"].append(network.accuracy(graph, W, res.U, drive, y).cpu().numpy())
     rows["n_updates"].append(res.n_updates.cpu().numpy())
     rows["max_abs_W"].append(res.W.abs().amax((-1, -2)).cpu().numpy())
     rows["max_abs_U"].append(res.U.abs().amax((-1, -2)).cpu().numpy())
     rows["seconds"].append(np.full(p["runs"], res.seconds))
     print(f"{model} on {dataset}: test {rows['test_acc'][-1].round(4).tolist()}, "
-          f"train {rows['train_acc'][-1].round(4).tolist()}, updates {rows['n_updates'][-1].tolist()}, "
+          f"train {rows['train_acc'][-1].round(4).tolist()}, firing per round {rows['firing'][-1].round(3).tolist()}, "
+          f"updates {rows['n_updates'][-1].tolist()}, "
           f"{res.seconds:.1f} s", flush=True)
 arrays.update({k: np.stack(v) for k, v in rows.items()})
 step.save_npz(arrays)

@@ -4,11 +4,13 @@ example (scheme S1, default output edges; catalog pr_fig6, Amb. 17).
 The RNN rule is R3 with the perceptron-style output rule (as the Table 2 T3 net); both runs share the graph and
 the order of the examples (one seeded pass over a seeded training subset); test accuracy on a fixed seeded test
 subset every ``eval_every`` examples. Under S1 a correctly classified example still updates W, while the
-perceptron output update of row y cancels (catalog A4)."""
+perceptron output update of row y cancels (catalog A4). The fraction of units firing in each round is kept
+so that a net whose W silences a round (and so acts as a shallower net) is visible."""
 
 import numpy as np
 import torch
 
+from bioplausible.plasticity_rules import curves
 from bioplausible.plasticity_rules import experiment as ex
 from bioplausible.plasticity_rules import network, training
 from bioplausible.step import Step
@@ -39,7 +41,10 @@ for scheme in ("misclassified", "all"):
     arrays[f"{scheme}_n_mistakes"] = int(res.n_mistakes[0])
     arrays[f"{scheme}_max_abs_W"] = float(res.W.abs().max())
     arrays[f"{scheme}_seconds"] = res.seconds
+    _, firing = curves.accuracy_and_firing(graph, res.W, res.U, drive_eval, y_eval)
+    arrays[f"{scheme}_firing"] = firing[0].cpu().numpy()       # fraction of units firing per round (eval subset)
     print(f"{scheme}: final {arrays[f'{scheme}_acc'][-1]:.4f}, {arrays[f'{scheme}_n_updates']} updates, "
-          f"max|W| {arrays[f'{scheme}_max_abs_W']:.3g}, {res.seconds:.1f} s", flush=True)
+          f"max|W| {arrays[f'{scheme}_max_abs_W']:.3g}, firing per round {arrays[f'{scheme}_firing'].round(3).tolist()}, "
+          f"{res.seconds:.1f} s", flush=True)
 step.save_npz({k: np.asarray(v) for k, v in arrays.items()})
 step.finish({k: float(v) for k, v in arrays.items() if k.endswith(("_seconds", "_n_updates"))})

@@ -14,6 +14,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import torch
 
+from .network import Graph, rounds
+
 FIG3_MODELS = ("ff_small", "ff_large", "rnn_small", "rnn_large")   # Fig. 3's bars, in the paper's order
 NONLINEAR_TASKS = ("relu1", "relu2", "rnn")                        # claim (c): "the more nonlinear datasets"
 
@@ -47,6 +49,28 @@ def feature_accuracy(features: torch.Tensor, U: torch.Tensor, labels: torch.Tens
     ``features`` (N, n), ``U`` (l, n) or (R, l, n); returns a scalar or (R,). Ties -> lowest class (torch)."""
     pred = (features @ U.transpose(-1, -2)).argmax(-1)
     return (pred == labels).to(torch.float64).mean(-1)
+
+
+@torch.no_grad()
+def accuracy_and_firing(graph: Graph, W: torch.Tensor | None, U: torch.Tensor, drive: torch.Tensor,
+                        labels: torch.Tensor, chunk: int = 2048) -> tuple[torch.Tensor, torch.Tensor]:
+    """Accuracy and, per round t, the fraction of units that fire (Amb. 25's view of a T = 3 net's health).
+
+    ``W``/``U`` may carry a run dimension R; returns accuracy () or (R,) and firing fractions (T,) or (R, T).
+    A recurrent net whose W silences round t shows a fraction near 0 there (and then acts as a shallower net)."""
+    n_examples, T = drive.shape[0], graph.T
+    if n_examples == 0:
+        raise ValueError("accuracy_and_firing of an empty set")
+    shifts = torch.arange(T - 1, -1, -1, device=drive.device)
+    correct = fired = 0
+    for i in range(0, n_examples, chunk):
+        h, codes = rounds(graph, W, drive[i:i + chunk])                      # (..., B, n)
+        correct = correct + ((h @ U.transpose(-1, -2)).argmax(-1) == labels[i:i + chunk]).sum(-1)
+        bits = (codes[..., None] >> shifts) & 1                              # (..., B, n, T)
+        fired = fired + bits.sum((-3, -2))
+    acc = correct.to(torch.float64) / n_examples
+    frac = fired.to(torch.float64) / (n_examples * graph.n)
+    return acc, frac.expand(*acc.shape, T)
 
 
 def majority_rate(labels: torch.Tensor | np.ndarray, n_classes: int) -> float:
