@@ -134,3 +134,12 @@ def test_accuracy_and_firing_hand_cases():
     assert frac3.shape == (3, 3)
     assert torch.allclose(frac3, torch.tensor([[k / n, 0.0, k / n]] * 3, dtype=torch.float64))
     assert torch.allclose(acc3, accuracy(graph3, W.expand(3, n, n), U2, drive, torch.zeros(5, dtype=torch.long)))
+
+
+def test_fig3_inputs_per_dataset_kind():
+    pr = {"fig3": {"models": {m: {"rule": "R1" if m.startswith("ff") else "R2"} for m in curves.FIG3_MODELS}}}
+    synth = curves.fig3_inputs(pr, "relu1")
+    assert set(synth) == {"task", "R1", "R2"} and synth["task"].endswith("tasks/relu1.npz")
+    assert set(curves.fig3_inputs(pr, "mnist")) == {"train", "test", "R1", "R2"}
+    with pytest.raises(ValueError, match="unknown dataset 'cifar10'"):
+        curves.fig3_inputs(pr, "cifar10")

@@ -6,13 +6,6 @@
 from bioplausible.plasticity_rules import curves as pr_curves
 
 
-def pr_fig3_inputs(wildcards):
-    """The dataset's cached inputs and the learned rules of Fig. 3's models."""
-    out = pr_task_inputs(wildcards.dataset)
-    out.update({r: pr_exp.learned_rule(r) for r in pr_curves.fig3_rules(PR)})
-    return out
-
-
 rule pr_fig2_curves:
     input:
         train=paths.rel_data_cache("mnist", "train"),
@@ -40,7 +33,7 @@ rule pr_fig2_curves:
 
 rule pr_fig3_transfer:
     input:
-        unpack(pr_fig3_inputs),
+        unpack(lambda wildcards: pr_curves.fig3_inputs(PR, wildcards.dataset)),
     output:
         **compute_outputs(pr_exp.fig3_transfer("{dataset}")),
     log:

@@ -41,6 +41,21 @@ def fig3_rules(pr: Mapping[str, Any]) -> list[str]:
     return sorted({pr["fig3"]["models"][m]["rule"] for m in FIG3_MODELS})
 
 
+def fig3_inputs(pr: Mapping[str, Any], dataset: str) -> dict[str, str]:
+    """The cached inputs of one Fig. 3 job: the generated task (or the image data caches) and the learned rules."""
+    from ..paths import rel_data_cache
+    from . import experiment as ex
+
+    if dataset in ex.SYNTHETIC_TASKS:
+        out = {"task": ex.task_data(dataset)}
+    elif dataset in ex.IMAGE_TASKS:
+        out = {"train": rel_data_cache(dataset, "train"), "test": rel_data_cache(dataset, "test")}
+    else:
+        raise ValueError(f"fig3: unknown dataset {dataset!r}; choose one of {', '.join(ex.TASKS)}")
+    out.update({r: ex.learned_rule(r) for r in fig3_rules(pr)})
+    return out
+
+
 # --- evaluation -------------------------------------------------------------------------------------------------
 @torch.no_grad()
 def feature_accuracy(features: torch.Tensor, U: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
