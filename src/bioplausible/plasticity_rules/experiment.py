@@ -225,3 +225,19 @@ def attacked_images(dataset: str, n: int, seed: int, data_cfg: Mapping[str, Any]
         raise ValueError(f"attack.n_images={n} must be in [1, {len(y)}] (the {dataset} test set)")
     idx = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))[:n]
     return x[idx], y[idx], idx
+
+
+# --- learning curves and transfer (pr_fig2, pr_fig3, pr_fig6; helper "curves") -------------------------------------
+def fig2_curves() -> str:
+    """Fig. 2: MNIST test-accuracy curves of plasticity (R1, perceptron) and GD on one T = 1 net."""
+    return rel_sim(PAPER, "curves/fig2_mnist")
+
+
+def fig3_transfer(dataset: str) -> str:
+    """Fig. 3: test/train accuracies of the four models re-trained with the fixed rules on one dataset."""
+    return rel_sim(PAPER, f"transfer/fig3_{dataset}")
+
+
+def fig6_curves() -> str:
+    """Fig. 6: MNIST test-accuracy curves of a T = 3 net, misclassified-only vs every example."""
+    return rel_sim(PAPER, "curves/fig6_mnist")
