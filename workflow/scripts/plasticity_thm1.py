@@ -2,8 +2,9 @@
 
 Per dataset (Halfspace, ReLU1, MNIST digits 0 vs 1 relabelled 0/1): one graph (|V| = n, cap k, p), and for each
 of ``inits`` initial rules R_o ~ N(0, 1) (seed init_seed + i, which also seeds the batch order) the rule is learned
-by ``meta.learn_rule`` (batches of 100 trained misclassified-only from W = U = 0, CE on the batch, Adam with coupled
-weight decay). The table is logged every ``log_every`` Adam steps."""
+as ``meta.learn_rule`` would (batches of 100 trained misclassified-only from W = U = 0, CE on the batch, Adam with
+coupled weight decay), all inits at once (``meta.learn_output_rules``). The table is logged every ``log_every``
+Adam steps."""
 
 import time
 
@@ -11,7 +12,7 @@ import numpy as np
 import torch
 
 from bioplausible.plasticity_rules import experiment as ex
-from bioplausible.plasticity_rules import meta, network, rules
+from bioplausible.plasticity_rules import meta, network
 from bioplausible.step import Step
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
@@ -40,23 +41,23 @@ for dataset, steps in t1["steps"].items():
     x, y = load(dataset)
     graph = ex.build_graph(p["network"], n=t1["n"], k=t1["k"], T=1, d=x.shape[1], n_classes=2, seed=t1["seed"])
     drive = network.input_drive(graph, x)
-    inits, finals, tables, losses, accs = [], [], [], [], []
+    seeds = [t1["init_seed"] + i for i in range(t1["inits"])]
+    init_tables = torch.stack([torch.randn(2, 2, generator=torch.Generator().manual_seed(s), dtype=graph.dtype)
+                               for s in seeds])
     t0 = time.time()
-    for i in range(t1["inits"]):
-        seed = t1["init_seed"] + i
-        rule = rules.TableRule(1, "output", dtype=graph.dtype)
-        with torch.no_grad():
-            rule.values.copy_(torch.randn(2, 2, generator=torch.Generator().manual_seed(seed), dtype=graph.dtype))
-        inits.append(rule.values.detach().clone().numpy())
-        log = meta.learn_rule(graph, drive, y, rnn_rule=None, output_rule=rule, eta=p["network"]["eta"], steps=steps,
-                              batch=t1["batch"], lr=t1["lr"], weight_decay=t1["weight_decay"], seed=seed,
-                              log_every=t1["log_every"], log_tables=True)
-        finals.append(rule.values.detach().clone().numpy())
-        tables.append([e["output_table"] for e in log])
-        losses.append([e["loss"] for e in log])
-        accs.append([e["batch_acc"] for e in log])
-        print(f"{dataset} init {i} (seed {seed}): {inits[-1].tolist()} -> {finals[-1].tolist()}, "
-              f"final batch loss {log[-1]['loss']:.4f}")
+    # the inits advance together (meta.learn_output_rules); each run is exactly learn_rule(..., seed=seeds[i])
+    final_tables, logs = meta.learn_output_rules(graph, drive, y, initial_tables=init_tables, seeds=seeds,
+                                                 eta=p["network"]["eta"], steps=steps, batch=t1["batch"], lr=t1["lr"],
+                                                 weight_decay=t1["weight_decay"], log_every=t1["log_every"],
+                                                 log_tables=True)
+    inits, finals = init_tables.numpy(), final_tables.numpy()
+    tables = [[e["output_table"] for e in log] for log in logs]
+    losses = [[e["loss"] for e in log] for log in logs]
+    accs = [[e["batch_acc"] for e in log] for log in logs]
+    log = logs[0]
+    for i, seed in enumerate(seeds):
+        print(f"{dataset} init {i} (seed {seed}): {inits[i].tolist()} -> {finals[i].tolist()}, "
+              f"final batch loss {losses[i][-1]:.4f}")
     timings[dataset] = time.time() - t0
     arrays.update({f"{dataset}__init": np.array(inits), f"{dataset}__final": np.array(finals),
                    f"{dataset}__steps": np.array([e["step"] + 1 for e in log]),   # Adam steps taken at each entry

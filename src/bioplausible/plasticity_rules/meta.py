@@ -79,3 +79,53 @@ def learn_rule(graph: Graph, drive: torch.Tensor, labels: torch.Tensor, *, rnn_r
             if progress is not None and (step % (log_every * 10) == 0 or step == steps - 1):
                 progress(f"rule step {step + 1}/{steps}: loss {entry['loss']:.4f}, batch acc {entry['batch_acc']:.3f}")
     return log
+
+
+def learn_output_rules(graph: Graph, drive: torch.Tensor, labels: torch.Tensor, *, initial_tables: torch.Tensor,
+                       seeds: list[int], eta: float, steps: int, batch: int, lr: float, weight_decay: float,
+                       log_every: int = 10, log_tables: bool = False) -> tuple[torch.Tensor, list[list[dict]]]:
+    """:func:`learn_rule` for R output rules of a T = 1 network at once (e.g. Thm 1's random initial rules).
+
+    Run r starts from ``initial_tables[r]`` (2 × 2) and draws its batches from its own seeded shuffles
+    (``seeds[r]``), exactly as ``learn_rule(..., seed=seeds[r])`` would; the R inner loops advance together
+    (:func:`training.train_with_rules` with one output table per run) and the summed loss separates, so Adam
+    (elementwise) and the weight decay act on each run as if it were alone. Returns the final tables (R, 2, 2)
+    and one log per run."""
+    if graph.T != 1:
+        raise ValueError(f"learn_output_rules is for T = 1 output rules; the graph has T = {graph.T}")
+    R = initial_tables.shape[0]
+    if len(seeds) != R:
+        raise ValueError(f"{len(seeds)} seeds for {R} initial tables")
+    n_examples = len(labels)
+    if batch > n_examples:
+        raise ValueError(f"batch {batch} exceeds the {n_examples} training examples")
+    tables = nn.Parameter(initial_tables.to(graph.dtype).clone())
+    optimizer = torch.optim.Adam([tables], lr=lr, weight_decay=weight_decay)
+    gens = [torch.Generator().manual_seed(s) for s in seeds]
+    per_epoch = n_examples // batch
+    orders = [torch.randperm(n_examples, generator=g) for g in gens]
+    logs: list[list[dict]] = [[] for _ in range(R)]
+    started = time.time()
+    for step in range(steps):
+        if step % per_epoch == 0 and step:
+            orders = [torch.randperm(n_examples, generator=g) for g in gens]
+        start = (step % per_epoch) * batch
+        idx = torch.stack([o[start:start + batch] for o in orders])          # (R, batch)
+        with torch.no_grad():
+            inner = train_with_rules(graph, None, tables.detach(), drive, labels, idx, eta=eta, record=True)
+        _, U = weights_from_counts(graph, None, inner.counts_out, None, tables, eta)   # (R, l, n)
+        z = logits(graph, None, U, drive[idx])                                          # (R, batch, l)
+        y = labels[idx]
+        per_run = nn.functional.cross_entropy(z.transpose(1, 2), y, reduction="none").mean(1)   # (R,)
+        optimizer.zero_grad()
+        per_run.sum().backward()
+        optimizer.step()
+        if step % log_every == 0 or step == steps - 1:
+            acc = (z.argmax(-1) == y).double().mean(1)
+            for r in range(R):
+                entry = {"step": step, "loss": float(per_run[r].detach()), "batch_acc": float(acc[r]),
+                         "update_fraction": float(inner.n_updates[r]) / batch, "seconds": time.time() - started}
+                if log_tables:
+                    entry["output_table"] = tables[r].detach().tolist()
+                logs[r].append(entry)
+    return tables.detach().clone(), logs

@@ -40,8 +40,8 @@ class TrainResult:
     n_updates: torch.Tensor               # (R,) examples that triggered an update
     n_mistakes: torch.Tensor              # (R,) examples misclassified when seen
     curve: list[dict] = field(default_factory=list)   # {"seen": int, ...eval_fn(...)} at eval points
-    counts_rnn: torch.Tensor | None = None     # (n*n, S*S) when record (run 0)
-    counts_out: torch.Tensor | None = None     # (l*n, S*2) when record (run 0)
+    counts_rnn: torch.Tensor | None = None     # (n*n, S*S) when record (a single run)
+    counts_out: torch.Tensor | None = None     # (R, l*n, S*2) when record
     seconds: float = 0.0
 
 
@@ -69,13 +69,17 @@ def train_with_rules(graph: Graph, rnn_rule: torch.Tensor | None, output_rule: t
 
     ``drive`` = Ã x of every example (:func:`network.input_drive`), ``orders`` (R, steps) int64 (several epochs
     are concatenated shuffles). ``rnn_rule`` (2^T × 2^T) is required when T ≥ 2 and ignored when T = 1.
-    ``eval_fn(W, U)`` is called before the first example and every ``eval_every`` examples."""
+    ``eval_fn(W, U)`` is called before the first example and every ``eval_every`` examples. ``output_rule`` may
+    carry a leading run dimension ((R, 2^T, 2): one output table per run, e.g. meta-learning from several initial
+    rules at once)."""
     if scheme not in SCHEMES:
         raise ValueError(f"update scheme {scheme!r}: choose one of {SCHEMES}")
     if edges not in EDGES:
         raise ValueError(f"output edges {edges!r}: choose one of {EDGES}")
     T, n, l, S = graph.T, graph.n, graph.n_classes, graph.n_codes
-    output_rule = check_output_table(output_rule.to(graph.dtype), T)
+    output_rule = output_rule.to(graph.dtype)
+    per_run_output = output_rule.dim() == 3
+    check_output_table(output_rule[0] if per_run_output else output_rule, T)
     use_rnn = T >= 2
     if use_rnn:
         if rnn_rule is None:
@@ -83,8 +87,10 @@ def train_with_rules(graph: Graph, rnn_rule: torch.Tensor | None, output_rule: t
         rnn_table = check_rnn_table(rnn_rule.to(graph.dtype), T)
     if orders.dim() != 2:
         raise ValueError(f"orders must be (runs, steps), got shape {tuple(orders.shape)}")
-    if record and orders.shape[0] != 1:
-        raise ValueError("record=True counts the updates of a single run; pass orders of shape (1, steps)")
+    if record and use_rnn and orders.shape[0] != 1:
+        raise ValueError("record=True with an RNN rule counts the updates of a single run; pass orders of shape (1, steps)")
+    if per_run_output and output_rule.shape[0] != orders.shape[0]:
+        raise ValueError(f"{output_rule.shape[0]} output tables for {orders.shape[0]} runs")
     if record and mode != "additive":
         raise ValueError("record=True needs additive updates (multiplicative weights are not linear in the rule)")
     R, steps = orders.shape
@@ -95,7 +101,8 @@ def train_with_rules(graph: Graph, rnn_rule: torch.Tensor | None, output_rule: t
     n_updates = torch.zeros(R, dtype=torch.long, device=dev)
     n_mistakes = torch.zeros(R, dtype=torch.long, device=dev)
     counts_rnn = mask.new_zeros(n * n, S * S) if record and use_rnn else None
-    counts_out = mask.new_zeros(l * n, S * 2) if record else None
+    counts_out = mask.new_zeros(R, l * n, S * 2) if record else None
+    run_ids = torch.arange(R, device=dev)
     synapse = torch.arange(n * n, device=dev) * (S * S)
     unit = torch.arange(n, device=dev)
     curve: list[dict] = []
@@ -137,21 +144,24 @@ def train_with_rules(graph: Graph, rnn_rule: torch.Tensor | None, output_rule: t
                 true_rows = torch.nn.functional.one_hot(y, l).to(U.dtype)         # (R, l)
                 other_rows = (torch.nn.functional.one_hot(pred, l).to(U.dtype) if edges == "default"
                               else 1 - true_rows)
-                ro = output_rule[codes]                                        # (R, n, 2)
+                ro = output_rule[run_ids[:, None], codes] if per_run_output else output_rule[codes]   # (R, n, 2)
                 delta_u = true_rows[:, :, None] * ro[:, None, :, 0] + other_rows[:, :, None] * ro[:, None, :, 1]
                 if mode == "additive":
                     U += eta * flag[:, None, None] * delta_u
                 else:
                     U *= 1 + eta * flag[:, None, None] * delta_u
-                if counts_out is not None and update[0]:
-                    # U[c, j] += η R_o[c_j, b]: count (row c, unit j) x (code, b)
-                    co = counts_out.view(l, n, S, 2)
-                    co[y[0], unit, codes[0], 0] += 1
+                if counts_out is not None:
+                    # U[r, c, j] += η R_o[c_j, b]: count (row c, unit j) x (code, b) for every updating run r
+                    co = counts_out.view(R, l, n, S, 2)
+                    r = update.nonzero()[:, :1]                                # (u, 1)
+                    c = codes[r[:, 0]]                                         # (u, n)
+                    co[r, y[r], unit[None, :], c, 0] += 1
                     if edges == "default":
-                        co[pred[0], unit, codes[0], 1] += 1
+                        co[r, pred[r], unit[None, :], c, 1] += 1
                     else:
-                        others = torch.arange(l, device=dev) != y[0]
-                        co[others.nonzero()[:, :1], unit[None, :], codes[0][None, :], 1] += 1
+                        rows = torch.arange(l, device=dev)
+                        co[r[:, :, None], rows[None, :, None], unit[None, None, :], c[:, None, :], 1] += \
+                            (rows[None, :, None] != y[r][:, :, None]).to(co.dtype)
             if eval_every and (t + 1) % eval_every == 0 and t + 1 < steps:
                 evaluate(t + 1)
         evaluate(steps)
@@ -162,13 +172,18 @@ def weights_from_counts(graph: Graph, counts_rnn: torch.Tensor | None, counts_ou
                         rnn_rule: torch.Tensor | None, output_rule: torch.Tensor, eta: float
                         ) -> tuple[torch.Tensor | None, torch.Tensor]:
     """The final (W, U) of a recorded additive run as linear functions of the rule tables (differentiable):
-    W = η M_G ⊙ Σ_{a,b} R[a,b] N_ab,  U = η Σ_{s,b} R_o[s,b] N^o_sb."""
+    W = η M_G ⊙ Σ_{a,b} R[a,b] N_ab,  U = η Σ_{s,b} R_o[s,b] N^o_sb.
+
+    ``counts_out`` is (R, l*n, S*2): U comes back (R, l, n), or (l, n) for a single run; ``output_rule`` is one
+    table (2^T, 2) or one per run (R, 2^T, 2)."""
     n, l = graph.n, graph.n_classes
     W = None
     if counts_rnn is not None and rnn_rule is not None:
         W = eta * graph.graph_mask * (counts_rnn @ rnn_rule.reshape(-1)).view(n, n)
-    U = eta * (counts_out @ output_rule.reshape(-1)).view(l, n)
-    return W, U
+    R = counts_out.shape[0]
+    tables = output_rule.reshape(R, -1) if output_rule.dim() == 3 else output_rule.reshape(1, -1).expand(R, -1)
+    U = eta * torch.einsum("rij,rj->ri", counts_out, tables).view(R, l, n)
+    return W, (U[0] if R == 1 and output_rule.dim() == 2 else U)
 
 
 def shuffled_orders(n_examples: int, *, epochs: int, seeds: list[int] | tuple[int, ...]) -> torch.Tensor:
