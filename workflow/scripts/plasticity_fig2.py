@@ -21,13 +21,11 @@ step = Step.from_snakemake(smk)
 p = step.params
 seed = p["seed"]
 device = step.torch_device(smk, seed=seed)
-x, y = ex.load_task("mnist", "train", data_cfg=smk.params.data, n=p["n_train"], subset_seed=seed)
-x_test, y_test = ex.load_task("mnist", "test", data_cfg=smk.params.data)
-graph = ex.build_graph(p["network"], n=p["n"], k=p["k"], T=1, d=x.shape[1], n_classes=10, seed=seed).to(device)
-drive = network.input_drive(graph, x.to(device))
+graph, drive, y, drive_test, y_test = ex.network_on(p["network"], "mnist", n=p["n"], k=p["k"], T=1, seed=seed,
+                                                    device=device, data_cfg=smk.params.data, n_train=p["n_train"],
+                                                    subset_seed=seed)
 features, _ = network.rounds(graph, None, drive)
-features_test, _ = network.rounds(graph, None, network.input_drive(graph, x_test.to(device)))
-y, y_test = y.to(device), y_test.to(device)
+features_test, _ = network.rounds(graph, None, drive_test)
 keep = torch.randperm(len(y_test), generator=torch.Generator().manual_seed(seed))[:p["n_eval"]].to(device)
 h_eval, y_eval = features_test[keep], y_test[keep]
 out: dict = {"n_train": len(y), "n_eval": len(y_eval), "n_test": len(y_test)}

@@ -10,7 +10,6 @@ the (seeded subset of the) test set, train accuracy on the training examples, ea
 rate, and per run max |W| and the fraction of units firing in each round on the test set (Amb. 25)."""
 
 import numpy as np
-import torch
 
 from bioplausible.plasticity_rules import curves
 from bioplausible.plasticity_rules import experiment as ex

@@ -8,7 +8,6 @@ perceptron output update of row y cancels (catalog A4). The fraction of units fi
 so that a net whose W silences a round (and so acts as a shallower net) is visible."""
 
 import numpy as np
-import torch
 
 from bioplausible.plasticity_rules import curves
 from bioplausible.plasticity_rules import experiment as ex
@@ -20,11 +19,9 @@ step = Step.from_snakemake(smk)
 p = step.params
 seed = p["seed"]
 device = step.torch_device(smk, seed=seed)
-x, y = ex.load_task("mnist", "train", data_cfg=smk.params.data, n=p["n_train"], subset_seed=seed)
-x_eval, y_eval = ex.load_task("mnist", "test", data_cfg=smk.params.data, n=p["n_eval"], subset_seed=seed)
-graph = ex.build_graph(p["network"], n=p["n"], k=p["k"], T=3, d=x.shape[1], n_classes=10, seed=seed).to(device)
-drive, drive_eval = network.input_drive(graph, x.to(device)), network.input_drive(graph, x_eval.to(device))
-y, y_eval = y.to(device), y_eval.to(device)
+graph, drive, y, drive_eval, y_eval = ex.network_on(p["network"], "mnist", n=p["n"], k=p["k"], T=3, seed=seed,
+                                                    device=device, data_cfg=smk.params.data, n_train=p["n_train"],
+                                                    n_test=p["n_eval"], subset_seed=seed)
 rnn = ex.load_rule(smk.input.rule)["rnn"].to(device=device, dtype=graph.dtype)
 out_rule = ex.output_rule_for(3, p["output_rule_T3"]).to(device=device, dtype=graph.dtype)
 orders = training.shuffled_orders(len(y), epochs=1, seeds=[seed]).to(device)

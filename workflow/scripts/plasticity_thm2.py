@@ -14,7 +14,7 @@ import torch
 
 from bioplausible.plasticity_rules import closed_form as cf
 from bioplausible.plasticity_rules import experiment as ex
-from bioplausible.plasticity_rules import network
+from bioplausible.plasticity_rules import network, rules
 from bioplausible.step import Step
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
@@ -24,7 +24,7 @@ t2 = p["thm2"]
 eta = p["network"]["eta"]
 device = step.torch_device(smk, seed=t2["seed"])
 D = torch.float64
-PERCEPTRON = torch.tensor([[-1.0, 1.0], [1.0, -1.0]], dtype=D)
+PERCEPTRON = rules.perceptron_output_rule(1).to(D)   # Table 1's [[-1, 1], [1, -1]]
 
 
 def adam(system, start, scale, steps, lr, log_every):

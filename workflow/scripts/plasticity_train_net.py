@@ -8,7 +8,6 @@ network")."""
 
 import time
 
-import torch
 
 from bioplausible.plasticity_rules import experiment as ex
 from bioplausible.plasticity_rules import network, training
@@ -20,13 +19,10 @@ p = step.params
 seed = int(smk.wildcards.seed)
 device = step.torch_device(smk, seed=seed)
 dataset = smk.wildcards.dataset
-x, y = ex.load_task(dataset, "train", data_cfg=smk.params.data, n=p["n_train"])
-x_test, y_test = ex.load_task(dataset, "test", data_cfg=smk.params.data)
 T = p.get("T", 1)
-graph = ex.build_graph(p["network"], n=p["n"], k=p["k"], T=T, d=x.shape[1], n_classes=10, seed=seed,
-                       input_init=p.get("input_init", "normal")).to(device)
-drive, drive_test = network.input_drive(graph, x.to(device)), network.input_drive(graph, x_test.to(device))
-y, y_test = y.to(device), y_test.to(device)
+graph, drive, y, drive_test, y_test = ex.network_on(p["network"], dataset, n=p["n"], k=p["k"], T=T, seed=seed,
+                                                    device=device, data_cfg=smk.params.data, n_train=p["n_train"],
+                                                    input_init=p.get("input_init", "normal"))
 t0 = time.time()
 log = []
 if p["net"] == "GD":

@@ -14,7 +14,7 @@ import torch
 
 from bioplausible.plasticity_rules import closed_form as cf
 from bioplausible.plasticity_rules import experiment as ex
-from bioplausible.plasticity_rules import network, training
+from bioplausible.plasticity_rules import network, rules, training
 from bioplausible.step import Step
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
@@ -23,7 +23,7 @@ p = step.params
 c4 = p["txt_c4"]
 eta = p["network"]["eta"]
 device = step.torch_device(smk, seed=c4["seed"])
-PERCEPTRON = torch.tensor([[-1.0, 1.0], [1.0, -1.0]], dtype=torch.float64)
+PERCEPTRON = rules.perceptron_output_rule(1).to(torch.float64)   # Table 1's [[-1, 1], [1, -1]]
 
 
 def features_of(graph, x):

@@ -8,7 +8,7 @@ import torch
 
 from ..io import load_npz
 from ..paths import rel_attack, rel_model, rel_sim
-from .network import Graph, PlasticityNet, sample_graph
+from .network import Graph, PlasticityNet, input_drive, sample_graph
 from .rules import perceptron_output_rule
 
 PAPER = "plasticity_rules"
@@ -89,6 +89,22 @@ def build_graph(network_cfg: Mapping[str, Any], *, n: int, k: int, T: int, d: in
     return sample_graph(n=n, d=d, n_classes=n_classes, T=T, k=k, p=network_cfg["p"], seed=seed,
                         input_init=input_init, recurrence=network_cfg["recurrence"], fired=network_cfg["fired"],
                         dtype=network_cfg["dtype"])
+
+
+def network_on(network_cfg: Mapping[str, Any], task: str, *, n: int, k: int, T: int, seed: int,
+               device: torch.device | str = "cpu", data_cfg: Mapping[str, Any] | None = None,
+               task_file: str | None = None, n_train: int | None = None, n_test: int | None = None,
+               subset_seed: int = 0, input_init: str = "normal"
+               ) -> tuple[Graph, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """A network of ``network_cfg`` with these sizes on ``task``, and its input drives: (graph, drive, labels,
+    test drive, test labels), all on ``device``. ``n_train``/``n_test`` keep seeded subsets (:func:`load_task`)."""
+    x, y = load_task(task, "train", data_cfg=data_cfg, task_file=task_file, n=n_train, subset_seed=subset_seed)
+    x_test, y_test = load_task(task, "test", data_cfg=data_cfg, task_file=task_file, n=n_test,
+                               subset_seed=subset_seed)
+    graph = build_graph(network_cfg, n=n, k=k, T=T, d=x.shape[1], n_classes=n_classes_of(task), seed=seed,
+                        input_init=input_init).to(device)
+    return (graph, input_drive(graph, x.to(device)), y.to(device), input_drive(graph, x_test.to(device)),
+            y_test.to(device))
 
 
 def load_rule(path: str) -> dict[str, Any]:
