@@ -17,7 +17,12 @@ from . import paths, provenance
 PRODUCTS = ("figure", "table")
 
 # Paper modules that define ``SPECS: list[ArtifactSpec]``.
-SPEC_MODULES = ("bioplausible.amit.specs", "bioplausible.softhebb.specs", "bioplausible.plasticity_rules.specs")
+SPEC_MODULES = (
+    "bioplausible.amit.specs",
+    "bioplausible.softhebb.specs",
+    "bioplausible.plasticity_rules.specs",
+    "bioplausible.oja.specs",
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,13 @@
+"""Artifacts of the Oja's-rule paper: what each notebook reads (cached results) and writes."""
+
+from ..specs import ArtifactSpec
+
+SPECS: list[ArtifactSpec] = []
+
+# --- Xavier runs R5X / R10X (oja_fig1a, oja_fig1b, oja_fig2, oja_fig3, oja_fig4, oja_fig6ab, oja_fig6ef) -----------
+
+# --- naive-init and feedback-alignment runs R5N / R5FA (oja_fig5, oja_fig6cd, oja_fig6gh, oja_figS1) ---------------
+
+# --- RNN on delayed MNIST (oja_fig7) --------------------------------------------------------------------------------
+
+# --- meta-learned local rule (oja_fig8) -----------------------------------------------------------------------------
