@@ -111,21 +111,26 @@ def online_step(W: list[torch.Tensor], B: list[torch.Tensor] | None, x: torch.Te
     t1 = theta1[:, None, None]
     t2 = theta2[:, None, None]
     bp_norms, total_norms = [], []
-    deltas = []
+    factors = []
     for l in range(L):
         pre, err = ys[l], errors[l]                                    # (R, 1, d_in), (R, 1, d_out)
-        grad = err.transpose(-1, -2) @ pre                             # e_l y_{l-1}ᵀ, (R, d_out, d_in)
-        delta = -t1 * grad
         post = (p if l == L - 1 else ys[l + 1]) if (l < L - 1 or oja_output) else None
-        if post is not None:
-            post_t = post.transpose(-1, -2)                            # (R, d_out, 1)
-            # y_l y_{l-1}ᵀ − y_l (y_lᵀ W_l): rank-one products, never y_l y_lᵀ
-            delta = delta + t2 * (post_t @ pre - post_t @ (post @ W[l]))
+        # ΔW_l = −θ_1 e_l y_{l-1}ᵀ + θ_2 (y_l y_{l-1}ᵀ − y_l (y_lᵀ W_l)) = a ⊗ y_{l-1} − (θ_2 y_l) ⊗ (y_lᵀ W_l),
+        # a = −θ_1 e_l + θ_2 y_l: two rank-one terms, applied in place (never a full-size temporary)
+        a = -t1 * err if post is None else -t1 * err + t2 * post
+        v = None if post is None else t2 * post                        # (R, 1, d_out)
+        b = None if post is None else post @ W[l]                      # y_lᵀ W_l, (R, 1, d_in)
         bp_norms.append(theta1 * err.flatten(1).norm(dim=1) * pre.flatten(1).norm(dim=1))
-        total_norms.append(delta.flatten(1).norm(dim=1))
-        deltas.append(delta)
-    for w, delta in zip(W, deltas):
-        w += delta
+        # ‖a xᵀ − v bᵀ‖² = |a|²|x|² + |v|²|b|² − 2 (a·v)(x·b)
+        sq = (a * a).sum((1, 2)) * (pre * pre).sum((1, 2))
+        if v is not None:
+            sq = sq + (v * v).sum((1, 2)) * (b * b).sum((1, 2)) - 2 * (a * v).sum((1, 2)) * (pre * b).sum((1, 2))
+        total_norms.append(sq.clamp_min(0).sqrt())
+        factors.append((a, pre, v, b))
+    for w, (a, pre, v, b) in zip(W, factors):                         # every layer from the old weights, then update
+        w.baddbmm_(a.transpose(-1, -2), pre)
+        if v is not None:
+            w.baddbmm_(v.transpose(-1, -2), b, alpha=-1)
     return StepNorms(torch.stack(bp_norms, 1), torch.stack(total_norms, 1))
 
 
