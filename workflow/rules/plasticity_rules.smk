@@ -31,7 +31,9 @@ rule pr_task:
 
 rule pr_learn_rule:
     input:
-        unpack(lambda wildcards: pr_exp.task_inputs(PR["rules"][wildcards.rule]["task"])),
+        unpack(
+            lambda wildcards: pr_exp.task_inputs(PR["rules"][wildcards.rule]["task"])
+        ),
     output:
         **compute_outputs(pr_exp.learned_rule("{rule}")),
     log:
