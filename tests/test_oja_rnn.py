@@ -170,3 +170,46 @@ def test_xavier_bounds():
     assert w.w_h.abs().max() <= (6 / 200) ** 0.5
     assert w.w_x.abs().max() <= (6 / 884) ** 0.5
     assert w.w_o.abs().max() <= (6 / 110) ** 0.5
+
+
+# --- config -> runs helpers (bioplausible.oja.experiment_rnn) -------------------------------------------------------
+from bioplausible.oja import experiment_rnn as ex  # noqa: E402
+
+
+def _cfg():
+    return {"hidden": 4, "steps": 6, "n_stim": 2, "activation": "tanh", "n_train": 10, "n_val": 5, "eval_every": 5,
+            "dtype": "float64", "seeds": [0, 1],
+            "theta": {"bptt": {"theta_1": 0.1, "theta_2": 0.0}, "bptt_oja": {"theta_1": 0.2, "theta_2": 0.01}},
+            "search": {"seeds": [100], "theta_1": [0.1, 0.2], "theta_2": [0.0, 0.01], "last_checkpoints": 1}}
+
+
+def test_run_and_search_params():
+    cfg = _cfg()
+    rp = ex.run_params(cfg, "bptt_oja")
+    assert rp["theta_1"] == [0.2, 0.2] and rp["theta_2"] == [0.01, 0.01] and rp["seeds"] == [0, 1]
+    sp = ex.search_params(cfg)
+    assert list(zip(sp["theta_1"], sp["theta_2"], sp["seeds"])) == [(0.1, 0.0, 100), (0.1, 0.01, 100),
+                                                                     (0.2, 0.0, 100), (0.2, 0.01, 100)]
+    cfg["search"]["seeds"] = [1]
+    with pytest.raises(ValueError, match="search.seeds"):
+        ex.search_params(cfg)
+    cfg = _cfg()
+    cfg["theta"]["bptt"]["theta_2"] = 0.1
+    with pytest.raises(ValueError, match="theta.bptt.theta_2"):
+        ex.run_params(cfg, "bptt")
+    with pytest.raises(KeyError, match="unknown RNN method"):
+        ex.run_params(cfg, "adam")
+
+
+def test_select_thetas_and_steps_to_reach():
+    t1 = np.array([0.1, 0.1, 0.1, 0.1, 0.2, 0.2, 0.2, 0.2])
+    t2 = np.array([0.0, 0.0, 0.01, 0.01, 0.0, 0.0, 0.01, 0.01])
+    acc = np.array([[0, 30, 40], [0, 30, 50],            # (0.1, 0): last-2 mean 37.5
+                    [0, 60, 60], [0, 60, np.nan],        # (0.1, 0.01): NaN run -> -inf
+                    [0, 40, 40], [0, 40, 40],            # (0.2, 0): 40 -> BPTT pick
+                    [0, 50, 50], [0, 50, 50]], float)    # (0.2, 0.01): 50 -> Oja pick
+    sel = ex.select_thetas(t1, t2, acc, last=2)
+    assert sel["bptt"] == {"theta_1": 0.2, "theta_2": 0.0, "score": 40.0}
+    assert sel["bptt_oja"]["theta_1"] == 0.2 and sel["bptt_oja"]["theta_2"] == 0.01
+    assert ex.steps_to_reach(np.array([0, 5, 10]), np.array([1.0, 3.0, 4.0]), 3.0) == 5.0
+    assert ex.steps_to_reach(np.array([0, 5, 10]), np.array([1.0, 3.0, 4.0]), 5.0) == float("inf")

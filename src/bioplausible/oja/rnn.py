@@ -164,16 +164,27 @@ def update(w: RNNWeights, x: torch.Tensor, labels: torch.Tensor, theta_1: torch.
     return g.loss
 
 
+def final_logits(w: RNNWeights, x: torch.Tensor, *, steps: int, n_stim: int, activation: str = "tanh"
+                 ) -> torch.Tensor:
+    """y_T of R networks on the same images x (B, D), without keeping the trajectory: (R, B, C)."""
+    drive = torch.einsum("rhd,bd->rbh", w.w_x, x)
+    s = _sigma(drive, activation)                                             # t = 1 (z_0 = 0)
+    for t in range(2, steps + 1):
+        z = torch.bmm(s, w.w_h.transpose(1, 2))
+        if t <= n_stim:
+            z = z + drive
+        s = _sigma(z, activation)
+    return torch.bmm(s, w.w_o.transpose(1, 2))
+
+
 def accuracy(w: RNNWeights, images: torch.Tensor, labels: torch.Tensor, *, steps: int, n_stim: int,
              activation: str = "tanh", batch: int = 2000) -> torch.Tensor:
     """Validation accuracy (%) of each of the R networks on the same images (N, D), labels (N,). Returns (R,)."""
-    correct = torch.zeros(w.runs, dtype=torch.float64)
+    correct = torch.zeros(w.runs, dtype=torch.float64, device=images.device)
     for lo in range(0, len(images), batch):
-        xb = images[lo:lo + batch]
-        x = xb[None].expand(w.runs, *xb.shape)
-        _, _, logits = forward(w, x, steps=steps, n_stim=n_stim, activation=activation)
+        logits = final_logits(w, images[lo:lo + batch], steps=steps, n_stim=n_stim, activation=activation)
         correct += (logits.argmax(-1) == labels[lo:lo + batch][None]).sum(-1).double()
-    return 100.0 * correct / len(images)
+    return (100.0 * correct / len(images)).cpu()
 
 
 def checkpoint_steps(n_train: int, every: int) -> list[int]:
@@ -211,20 +222,21 @@ class TrainResult:
 def train(seeds: Sequence[int], theta_1: Sequence[float], theta_2: Sequence[float], train_images: torch.Tensor,
           train_labels: torch.Tensor, val_images: torch.Tensor, val_labels: torch.Tensor, *, hidden: int,
           n_train: int, eval_every: int, steps: int, n_stim: int, activation: str = "tanh",
-          dtype=torch.float32, log=None) -> TrainResult:
+          dtype=torch.float32, device: str | torch.device = "cpu", log=None) -> TrainResult:
     """R = len(seeds) independent online runs (run r: init and stream from seeds[r], rates theta_1[r],
     theta_2[r]). Images are float in [0, 1], flattened (N, 784)."""
     if not len(seeds) == len(theta_1) == len(theta_2):
         raise ValueError(f"seeds ({len(seeds)}), theta_1 ({len(theta_1)}) and theta_2 ({len(theta_2)}) "
                          "must have one entry per run")
     w = init_weights(seeds, hidden=hidden, n_in=train_images.shape[1], n_out=10, dtype=dtype)
-    stream = draw_streams(seeds, len(train_images), n_train)
-    t1 = torch.tensor(theta_1, dtype=dtype)
-    t2 = torch.tensor(theta_2, dtype=dtype)
-    train_images = train_images.to(dtype)
-    val_images = val_images.to(dtype)
+    w = RNNWeights(w.w_h.to(device), w.w_x.to(device), w.w_o.to(device))
+    stream = draw_streams(seeds, len(train_images), n_train).to(device)
+    t1 = torch.tensor(theta_1, dtype=dtype, device=device)
+    t2 = torch.tensor(theta_2, dtype=dtype, device=device)
+    train_images, train_labels = train_images.to(device, dtype), train_labels.to(device)
+    val_images, val_labels = val_images.to(device, dtype), val_labels.to(device)
     pts = checkpoint_steps(n_train, eval_every)
-    accs, losses = [], torch.zeros(len(seeds), n_train)
+    accs, losses = [], torch.zeros(len(seeds), n_train, device=device)
     kw = dict(steps=steps, n_stim=n_stim, activation=activation)
     t0 = time.time()
     with torch.no_grad():
@@ -239,4 +251,5 @@ def train(seeds: Sequence[int], theta_1: Sequence[float], theta_2: Sequence[floa
             idx = stream[:, k]
             losses[:, k] = update(w, train_images[idx], train_labels[idx], t1, t2, **kw)
     diverged = ~torch.stack([torch.isfinite(p).flatten(1).all(1) for p in (w.w_h, w.w_x, w.w_o)]).all(0)
-    return TrainResult(pts, torch.stack(accs, dim=1), losses, w, time.time() - t0, diverged)
+    w = RNNWeights(w.w_h.cpu(), w.w_x.cpu(), w.w_o.cpu())
+    return TrainResult(pts, torch.stack(accs, dim=1), losses.cpu(), w, time.time() - t0, diverged.cpu())
