@@ -167,3 +167,16 @@ def test_meta_train_updates_only_active_theta_and_logs():
 def test_moving_average_trailing_window():
     np.testing.assert_allclose(m.moving_average(np.array([1.0, 3, 5, 7]), 2), [1, 2, 4, 6])
     np.testing.assert_allclose(m.moving_average(np.array([1.0, 3, 5]), 10), [1, 2, 3])
+
+
+def test_config_cross_checks_name_the_key():
+    import yaml
+
+    from bioplausible.oja import experiment_meta as ex
+
+    meta = yaml.safe_load(open("workflow/config/quick.yaml"))["oja"]["meta"]
+    inputs = ex.fig8_inputs({"oja": {"meta": meta}})
+    assert inputs["local_s0"] == "results/sims/oja/meta/local_s0.npz" and len(inputs) == 2 * len(meta["seeds"])
+    assert ex.rule_params(meta, "bp", "1")["seed"] == 1 and "ma_window" not in ex.rule_params(meta, "bp", 1)
+    with pytest.raises(ValueError, match="oja.meta.last_episodes"):
+        ex.check({**meta, "last_episodes": meta["episodes"] + 1})
