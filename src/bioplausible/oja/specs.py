@@ -18,3 +18,9 @@ SPECS.append(ArtifactSpec(
 ))
 
 # --- meta-learned local rule (oja_fig8) -----------------------------------------------------------------------------
+from . import experiment_meta  # noqa: E402 (kept in this section: the file is shared by the helpers)
+
+SPECS.append(ArtifactSpec(
+    "oja_fig8", "oja.meta", experiment_meta.fig8_inputs, products=("figure", "table"),
+    description="Fig. 8: meta-accuracy vs episode, meta-learned BP (black) vs the Eq. 9 local rule (blue); "
+                "Theta trajectories"))
