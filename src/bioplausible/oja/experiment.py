@@ -51,9 +51,11 @@ def mnist_arrays(data_cfg: Mapping[str, Any] | None, n_val: int, val_seed: int, 
     """The MNIST training pool (60 000, 784) and a seeded validation subset of the test set, pixel/255 (no other
     normalisation; catalog Amb. 25)."""
     from ..data import load_split
+    from ..paths import results_dir
 
-    train = load_split("mnist", "train", cache_root="results/data", **(data_cfg or {}))
-    test = load_split("mnist", "test", cache_root="results/data", **(data_cfg or {}))
+    root = results_dir() / "data"   # absolute: notebooks run from notebooks/oja/
+    train = load_split("mnist", "train", cache_root=root, **(data_cfg or {}))
+    test = load_split("mnist", "test", cache_root=root, **(data_cfg or {}))
     x = train.images.reshape(len(train.images), -1).to(dtype) / 255
     xt = test.images.reshape(len(test.images), -1).to(dtype) / 255
     if not 1 <= n_val <= len(xt):
