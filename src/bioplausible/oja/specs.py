@@ -5,6 +5,31 @@ from ..specs import ArtifactSpec
 SPECS: list[ArtifactSpec] = []
 
 # --- Xavier runs R5X / R10X (oja_fig1a, oja_fig1b, oja_fig2, oja_fig3, oja_fig4, oja_fig6ab, oja_fig6ef) -----------
+from . import experiment as ex  # noqa: E402
+
+_R5X = {"R5X": ex.online_run("R5X")}
+_R10X = {"R10X": ex.online_run("R10X")}
+SPECS += [
+    ArtifactSpec("oja_fig1a", "oja", _R5X,
+                 description="Fig. 1a: 5-layer online learning on MNIST, validation accuracy of BP vs BP+Oja "
+                             "(mean, 98% bootstrap band)"),
+    ArtifactSpec("oja_fig1b", "oja", {**_R5X, **_R10X},
+                 description="Fig. 1b: 10-layer online learning on MNIST, BP vs BP+Oja (mean, 98% bootstrap band); "
+                             "the 5-layer BP curve for reference"),
+    ArtifactSpec("oja_fig2", "oja", _R10X,
+                 description="Fig. 2: per-layer reconstruction error (Eq. 2) of the 10-layer net, BP (left) vs "
+                             "BP+Oja (right)"),
+    ArtifactSpec("oja_fig3", "oja", {**_R5X, **_R10X, **ex.mnist_inputs()},
+                 description="Fig. 3: inputs reconstructed from hidden layers through the chained transposed weights, "
+                             "5- and 10-layer, BP vs BP+Oja (seed 0)"),
+    ArtifactSpec("oja_fig4", "oja", {**_R10X, **ex.mnist_inputs()}, products=("figure", "table"),
+                 description="Fig. 4: cumulative PCA explained variance of y1, y3, y7, y9 of the 10-layer net, "
+                             "BP (blue) vs BP+Oja (orange)"),
+    ArtifactSpec("oja_fig6ab", "oja", _R5X,
+                 description="Fig. 6a-b: activation norms per layer over training, 5-layer Xavier, BP vs BP+Oja"),
+    ArtifactSpec("oja_fig6ef", "oja", _R10X,
+                 description="Fig. 6e-f: activation norms per layer over training, 10-layer Xavier, BP vs BP+Oja"),
+]
 
 # --- naive-init and feedback-alignment runs R5N / R5FA (oja_fig5, oja_fig6cd, oja_fig6gh, oja_figS1) ---------------
 
