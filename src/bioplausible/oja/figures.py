@@ -129,14 +129,10 @@ def cached_data_cfg(cache_path: str | Path) -> dict[str, bool]:
 def validation_set(test_cache: str | Path, online: dict, dtype: torch.dtype = torch.float32
                    ) -> tuple[torch.Tensor, torch.Tensor]:
     """The runs' own validation subset (images (n_val, 784) in [0, 1], labels) through the lead's
-    ``experiment.mnist_arrays``, read from the data cache ``test_cache`` as it was built. ``mnist_arrays`` reads the
-    cache relative to the project root, while a notebook runs in notebooks/oja/: call it from the root."""
-    import contextlib
-
+    ``experiment.mnist_arrays``, read from the data cache ``test_cache`` as it was built."""
     from .. import paths
     from .experiment import mnist_arrays
 
     cfg = cached_data_cfg(paths.absolute(str(test_cache)))
-    with contextlib.chdir(paths.root()):
-        _, _, x_val, y_val = mnist_arrays(cfg, online["n_val"], online["val_seed"], dtype)
+    _, _, x_val, y_val = mnist_arrays(cfg, online["n_val"], online["val_seed"], dtype)
     return x_val, y_val

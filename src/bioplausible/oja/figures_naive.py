@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .figures import drift as layer_drift
+from .figures import layer_spread
 from .online import forward
 
 
@@ -28,21 +30,20 @@ def moving_average(x: np.ndarray, window: int, axis: int = -1) -> np.ndarray:
 
 
 def spread(norms: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Spread of per-layer norms across layers: max_l n_l / min_l n_l along ``axis`` (catalog oja_fig6ab metric).
-    1 means identical norms in every layer; a non-positive norm is an error (the ratio would be meaningless)."""
+    """Spread of per-layer norms across layers: max_l n_l / min_l n_l along ``axis`` (catalog oja_fig6ab metric;
+    :func:`figures.layer_spread`). 1 means identical norms in every layer; a non-finite or non-positive norm is an
+    error (the ratio would be meaningless)."""
     norms = np.asarray(norms, dtype=np.float64)
-    if np.any(~np.isfinite(norms)) or np.any(norms <= 0):
+    if np.any(~np.isfinite(norms)):
         raise ValueError("spread needs finite, positive norms")
-    return norms.max(axis=axis) / norms.min(axis=axis)
+    return layer_spread(np.moveaxis(norms, axis, -1))
 
 
 def drift(curves: np.ndarray) -> float:
-    """Largest change of any layer's norm over training: max over layers of max_t n_l(t) / min_t n_l(t).
-    ``curves``: (checkpoints, layers). "Bounded" in the catalog = no layer drifts by more than 10x."""
-    curves = np.asarray(curves, dtype=np.float64)
-    if curves.ndim != 2:
-        raise ValueError(f"curves must be (checkpoints, layers), got shape {curves.shape}")
-    return float(np.max(spread(curves, axis=0)))
+    """Largest change of any layer's norm over training: max over layers of max_t n_l(t) / min_t n_l(t)
+    (:func:`figures.drift`, per layer). ``curves``: (checkpoints, layers). "Bounded" in the catalog = no layer
+    drifts by more than 10x."""
+    return float(np.max(layer_drift(curves)))
 
 
 def validation_images(cache_path: str | Path, n_val: int, val_seed: int, dtype: torch.dtype = torch.float32
