@@ -182,12 +182,6 @@ def net_params(pr: Mapping[str, Any], net: str) -> dict[str, Any]:
     return out
 
 
-def net_ids(pr: Mapping[str, Any]) -> list[tuple[str, str, int]]:
-    """Every (dataset, net, seed) of the Table 2 / Fig. 4 networks."""
-    nets = pr["nets"]
-    return [(d, net, s) for d in nets["datasets"] for net in NETS for s in nets["seeds"]]
-
-
 def closed_form_inputs(pr: Mapping[str, Any], name: str) -> dict[str, str]:
     """The generated tasks and image data caches the ``name`` job of pr_txt_c4 / pr_thm1 / pr_thm2 reads."""
     from ..paths import rel_data_cache
@@ -215,13 +209,6 @@ def closed_form_params(pr: Mapping[str, Any], name: str) -> dict[str, Any]:
 
 
 # --- the robustness artifacts (pr_fig4, pr_tab2, pr_fig5a, pr_fig5b; config block plasticity_rules.attack) -------
-def attack_ids(pr: Mapping[str, Any]) -> list[tuple[str, str, int]]:
-    """Every (dataset, net, seed) attacked: the nets of ``attack.nets[dataset]`` for every dataset the nets are
-    trained on and every net seed."""
-    nets = pr["nets"]
-    return [(d, net, s) for d in nets["datasets"] for net in pr["attack"]["nets"].get(d, []) for s in nets["seeds"]]
-
-
 def attack_params(pr: Mapping[str, Any], dataset: str, net: str) -> dict[str, Any]:
     """What one attack job depends on: the attack block, resolved for this (dataset, net)."""
     a = pr["attack"]
