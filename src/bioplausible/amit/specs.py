@@ -2,6 +2,7 @@
 
 from ..paths import rel_sim
 from ..specs import ArtifactSpec
+from .deep_experiment import model, table_inputs
 
 # Cached simulations (compute rules in workflow/rules/amit.smk, script workflow/scripts/amit_sim.py).
 SIM_TEACHER_STUDENT = rel_sim("amit", "linear_teacher_student")   # Fig. 3: BP / URFB / FRFB from the same W(0)
@@ -27,4 +28,19 @@ SPECS = [
                  description="The matrix ODE stays diagonal in the singular bases and matches the scalar ODE"),
     ArtifactSpec("amit_circuit", "amit.circuit",
                  description="Sec. 2.3: the circuit's output activity equals the hinge-loss error delta of eq. 5"),
+    # CIFAR networks (rules in workflow/rules/amit_deep.smk): each table reads its trained runs; the figures read
+    # the same runs' logs (Fig. 5) and the untied layer of the URFB simpnet (Fig. 6).
+    ArtifactSpec("amit_tab1", "amit.tab1", table_inputs("tab1"), products=("table",),
+                 description="Table 1: simpnet error rates, CIFAR-10 (tied / untied) and CIFAR-100, six regimes"),
+    ArtifactSpec("amit_fig5a", "amit.fig5a", table_inputs("tab1"),
+                 description="Fig. 5 (simple net): train and validation error vs epoch, six regimes"),
+    ArtifactSpec("amit_tab2", "amit.tab2", table_inputs("tab2"), products=("table",),
+                 description="Table 2: deepnet and deepernet error rates on CIFAR-100, six regimes"),
+    ArtifactSpec("amit_fig5b", "amit.fig5b", table_inputs("tab2"),
+                 description="Fig. 5 (deeper net): train and validation error vs epoch, deepernet on CIFAR-100"),
+    ArtifactSpec("amit_fig6", "amit.fig6",
+                 {"untied": model("cifar10", "simpnet", "urfb", "full", "untied")},
+                 description="Fig. 6: untied simpnet filters at four locations, and their spatial similarity"),
+    ArtifactSpec("amit_tab3", "amit.tab3", table_inputs("tab3"), products=("table",),
+                 description="Table 3: deepernet_s on CIFAR-10, tied vs untied convolutions"),
 ]
