@@ -14,22 +14,9 @@ wildcard_constraints:
     amit_tying="|".join(amit_deep.TYINGS),
 
 
-def amit_train_inputs(wildcards):
-    w = wildcards
-    inputs = {
-        "train": paths.rel_data_cache(w.amit_dataset, "train"),
-        "test": paths.rel_data_cache(w.amit_dataset, "test"),
-    }
-    if w.amit_net == "deepernet_s" and w.amit_tying == "untied":
-        inputs["tied"] = amit_deep.model(
-            w.amit_dataset, w.amit_net, w.amit_regime, w.amit_conn, "tied"
-        )
-    return inputs
-
-
 rule amit_train:
     input:
-        unpack(amit_train_inputs),
+        unpack(amit_deep.train_inputs),
     output:
         **compute_outputs(
             amit_deep.model(

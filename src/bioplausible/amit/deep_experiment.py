@@ -66,6 +66,15 @@ def table_inputs(*tables: str) -> Callable[[Mapping[str, Any]], dict[str, str]]:
     return inputs
 
 
+def train_inputs(wildcards) -> dict[str, str]:
+    """Inputs of rule amit_train: the dataset caches, and for an untied deepernet_s run its tied run."""
+    w = wildcards
+    inputs = {"train": paths.rel_data_cache(w.amit_dataset, "train"), "test": paths.rel_data_cache(w.amit_dataset, "test")}
+    if w.amit_net == "deepernet_s" and w.amit_tying == "untied":
+        inputs["tied"] = model(w.amit_dataset, w.amit_net, w.amit_regime, w.amit_conn, "tied")
+    return inputs
+
+
 def check_run(dataset: str, net: str, regime: str, conn: str, tying: str) -> None:
     """Refuse combinations the paper never runs, naming the part at fault."""
     for value, allowed, what in ((dataset, DATASETS, "dataset"), (net, NETS, "net"), (regime, tuple(REGIMES), "regime"),
