@@ -90,7 +90,7 @@ def test_bad_config_stops_before_any_job(tmp_path, mutate, expected):
 
 
 # Artifacts whose subtrees train, attack or meta-learn models: the determinism check recomputes these.
-DETERMINISM_TARGETS = ("amit_fig3a", "sh_fig4a", "sh_fig5b", "sh_fig4b", "pr_tab2", "pr_fig3", "pr_thm1",
+DETERMINISM_TARGETS = ("amit_fig3a", "amit_tab3", "sh_fig4a", "sh_fig5b", "sh_fig4b", "pr_tab2", "pr_fig3", "pr_thm1",
                        "oja_fig1b", "oja_fig5", "oja_fig7", "oja_fig8")
 
 
