@@ -65,23 +65,34 @@ def _reference(kind, layer, x, weight):
     return out.reshape(x.shape[0], weight.shape[1], 6, 6)
 
 
+def _through_layer(layer, kind, n, seed):
+    """Input x, the layer's output for it, a random upstream error, and the input gradient the layer sends down."""
+    g = _gen(seed)
+    x = torch.randn(n, 3 * 36, generator=g) if kind == "dense" else torch.randn(n, 3, 6, 6, generator=g)
+    x_in = x.clone().requires_grad_(True)
+    out = layer(x_in)
+    upstream = torch.randn(out.shape, generator=g)
+    (out * upstream).sum().backward()
+    return x, out, upstream, x_in.grad
+
+
+def _autograd_grads(kind, layer, x, weight, upstream):
+    """Autograd's input and weight gradients of the reference map with ``weight``."""
+    x_ref = x.clone().requires_grad_(True)
+    w_ref = weight.detach().clone().requires_grad_(True)
+    ref = _reference(kind, layer, x_ref, w_ref)
+    (ref * upstream).sum().backward()
+    return ref, x_ref.grad, w_ref.grad
+
+
 @pytest.mark.parametrize("kind", ["conv", "conv2x2", "local", "dense"])
 def test_tied_gradients_equal_autograd(kind):
     layer = _layers(tied=True)[kind]
-    g = _gen(2)
-    x = torch.randn(7, 3 * 36, generator=g) if kind == "dense" else torch.randn(7, 3, 6, 6, generator=g)
-    x1 = x.clone().requires_grad_(True)
-    out = layer(x1)
-    upstream = torch.randn(out.shape, generator=g)
-    (out * upstream).sum().backward()
-
-    x2 = x.clone().requires_grad_(True)
-    w2 = layer.weight.detach().clone().requires_grad_(True)
-    ref = _reference(kind, layer, x2, w2)
+    x, out, upstream, grad_x = _through_layer(layer, kind, 7, seed=2)
+    ref, ref_grad_x, ref_grad_w = _autograd_grads(kind, layer, x, layer.weight, upstream)
     torch.testing.assert_close(out, ref, rtol=1e-12, atol=1e-12)
-    (ref * upstream).sum().backward()
-    assert torch.allclose(x1.grad, x2.grad, rtol=1e-6, atol=1e-10)
-    assert torch.allclose(layer.weight.grad, w2.grad, rtol=1e-6, atol=1e-10)
+    assert torch.allclose(grad_x, ref_grad_x, rtol=1e-6, atol=1e-10)
+    assert torch.allclose(layer.weight.grad, ref_grad_w, rtol=1e-6, atol=1e-10)
 
 
 @pytest.mark.parametrize("kind", ["conv", "local", "dense"])
@@ -89,19 +100,11 @@ def test_untied_input_gradient_uses_feedback_weights(kind):
     """With B ≠ W the error sent down is autograd's gradient of the same map with W replaced by B, while the
     weight gradient is still the one of W."""
     layer = _layers(tied=False)[kind]
-    g = _gen(3)
-    x = torch.randn(5, 3 * 36, generator=g) if kind == "dense" else torch.randn(5, 3, 6, 6, generator=g)
-    x1 = x.clone().requires_grad_(True)
-    out = layer(x1)
-    upstream = torch.randn(out.shape, generator=g)
-    (out * upstream).sum().backward()
-
-    x2 = x.clone().requires_grad_(True)
-    (_reference(kind, layer, x2, layer.feedback) * upstream).sum().backward()
-    w3 = layer.weight.detach().clone().requires_grad_(True)
-    (_reference(kind, layer, x, w3) * upstream).sum().backward()
-    assert torch.allclose(x1.grad, x2.grad, rtol=1e-6, atol=1e-10)
-    assert torch.allclose(layer.weight.grad, w3.grad, rtol=1e-6, atol=1e-10)
+    x, _, upstream, grad_x = _through_layer(layer, kind, 5, seed=3)
+    _, via_feedback, _ = _autograd_grads(kind, layer, x, layer.feedback, upstream)
+    _, _, weight_grad = _autograd_grads(kind, layer, x, layer.weight, upstream)
+    assert torch.allclose(grad_x, via_feedback, rtol=1e-6, atol=1e-10)
+    assert torch.allclose(layer.weight.grad, weight_grad, rtol=1e-6, atol=1e-10)
     assert not torch.allclose(layer.weight, layer.feedback)
 
 
