@@ -22,6 +22,7 @@ SPEC_MODULES = (
     "bioplausible.softhebb.specs",
     "bioplausible.plasticity_rules.specs",
     "bioplausible.oja.specs",
+    "bioplausible.self_assembly.specs",
 )
 
 

@@ -44,3 +44,6 @@ SPECS = [
     ArtifactSpec("amit_tab3", "amit.tab3", table_inputs("tab3"), products=("table",),
                  description="Table 3: deepernet_s on CIFAR-10, tied vs untied convolutions"),
 ]
+
+# The artifacts that read trained CIFAR runs (the rest are the linear theory and the circuit: seconds each).
+CIFAR_ARTIFACTS = ("amit_tab1", "amit_fig5a", "amit_tab2", "amit_fig5b", "amit_fig6", "amit_tab3")

@@ -1,0 +1,1 @@
+"""Self-assembly of a biologically plausible learning circuit (Liao et al. 2024): SAL and its baselines."""

@@ -1,0 +1,14 @@
+"""Artifacts of the self-assembly paper: what each notebook reads (cached runs) and writes."""
+
+from ..specs import ArtifactSpec
+from .experiment import table_inputs  # noqa: F401  (Table 1's inputs: every (dataset, algorithm) cell)
+
+SPECS: list[ArtifactSpec] = []
+
+# --- sa_tab1, sa_tab2 (helper sa_tables) -----------------------------------------------------------------------
+
+# --- sa_fig2, sa_fig5 (helper sa_sweeps) -----------------------------------------------------------------------
+
+# --- sa_fig3a, sa_fig3b, sa_fig3c, sa_fig4 (helper sa_matrices) ------------------------------------------------
+
+# --- sa_fig1a, sa_fig1b, sa_fig1c, sa_thm_* (helper sa_theory) -------------------------------------------------
