@@ -60,13 +60,11 @@ for _spec in SPECS.values():
             scale=SCALE,
             artifact=_spec.artifact,
             nb_dir=lambda wildcards, input: os.path.dirname(input.notebook),
-            out_dir=lambda wildcards, output: os.path.dirname(output.notebook),
             parameters=_papermill_parameters(_spec),
         message:
             f"{_spec.artifact}: running notebook {paths.rel_notebook_source(_spec.artifact)} ({SCALE})"
         shell:
             "papermill --kernel python3 --cwd {params.nb_dir} --log-output --no-progress-bar "
             "-y {params.parameters} {input.notebook} {output.notebook} > {log} 2>&1 && "
-            "jupyter nbconvert --to html --output-dir {params.out_dir} {output.notebook} >> {log} 2>&1 && "
             "python -m bioplausible.claims verdicts --artifact {params.artifact} --scale {params.scale} "
-            "| tee -a {log}"
+            "--html {output.notebook} | tee -a {log}"

@@ -17,6 +17,17 @@ from .scoreboard import artifact_index_markdown, update_readme, write_scoreboard
 from .evaluate import _fmt
 
 
+def export_html(notebook: str) -> None:
+    """The executed notebook as HTML next to it (``x.ipynb`` -> ``x.html``), as ``jupyter nbconvert --to html``."""
+    from pathlib import Path
+
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nbformat.read(notebook, as_version=4))
+    Path(notebook).with_suffix(".html").write_text(body, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bioplausible.claims", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -29,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     vd.add_argument("--artifact", required=True)
     vd.add_argument("--scale", required=True)
     vd.add_argument("--strict", action="store_true", help="exit 1 if a claim expected at this scale fails")
+    vd.add_argument("--html", metavar="NOTEBOOK", help="first export this executed notebook to HTML beside it (one "
+                    "process for both steps of a notebook rule, instead of a separate `jupyter nbconvert`)")
     rd = sub.add_parser("readme", help="regenerate README.md's artifact index")
     rd.add_argument("--check", action="store_true", help="exit 1 if README.md is out of date instead of writing")
     args = ap.parse_args(argv)
@@ -44,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"scoreboard ({args.scale}): " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f" -> {args.md}")
         return 0
     if args.cmd == "verdicts":
+        if args.html:
+            export_html(args.html)
         paper = paths.paper_of(args.artifact)
         reg = registries[paper]
         if args.artifact not in reg.artifact_ids():
