@@ -64,7 +64,6 @@ for _spec in SPECS.values():
         message:
             f"{_spec.artifact}: running notebook {paths.rel_notebook_source(_spec.artifact)} ({SCALE})"
         shell:
-            "papermill --kernel python3 --cwd {params.nb_dir} --log-output --no-progress-bar "
-            "-y {params.parameters} {input.notebook} {output.notebook} > {log} 2>&1 && "
-            "python -m bioplausible.claims verdicts --artifact {params.artifact} --scale {params.scale} "
-            "--html {output.notebook} | tee -a {log}"
+            "python -m bioplausible.notebook_run --notebook {input.notebook} --output {output.notebook} "
+            "--cwd {params.nb_dir} --log {log} --artifact {params.artifact} --scale {params.scale} "
+            "--parameters {params.parameters} | tee -a {log}"
