@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import time
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import torch
 
@@ -61,9 +61,11 @@ def train_seeds(p: Mapping[str, Any], data_cfg: Mapping[str, Any], *, device="cp
     return {"params": dict(p), "runs": runs}
 
 
-def train_run(p: Mapping[str, Any], data, seed: int, *, device="cpu", label: str = "") -> dict[str, Any]:
+def train_run(p: Mapping[str, Any], data, seed: int, *, device="cpu", label: str = "",
+              on_epoch: Callable[[int, Any], None] | None = None) -> dict[str, Any]:
     """Train one seed on loaded ``data`` (``load_arrays``); the payload holds the seed, the per-epoch log, the final
-    metrics and (``keep_weights``) the matrices at the start and at the end."""
+    metrics and (``keep_weights``) the matrices at the start and at the end. ``on_epoch(epoch, algo)`` is called after
+    every epoch's evaluation (a diagnostic hook, e.g. the Theorem 1 probe of sa_thm_gd_alignment)."""
     widths = (data.n_inputs, *p["hidden"], data.n_classes)
     init_gen = torch.Generator().manual_seed(seed)
     algo = build_algorithm(p["algorithm"], widths, init_gen, p["algorithms"], loss=p["loss"], device=device)
@@ -76,7 +78,7 @@ def train_run(p: Mapping[str, Any], data, seed: int, *, device="cpu", label: str
     t0 = time.time()
     out = train(algo, (data.x_train, data.y_train), (data.x_test, data.y_test), epochs=int(p["epochs"]),
                 batch_size=int(p["batch_size"]), generator=torch.Generator().manual_seed(seed + 10_000),
-                multilabel=data.multilabel, label=label)
+                multilabel=data.multilabel, label=label, on_epoch=on_epoch)
     log = out["log"]
     finished = [r for r in log if not r.get("diverged")]
     keys = [k for k in (finished[-1] if finished else {}) if k.startswith("test_")]
