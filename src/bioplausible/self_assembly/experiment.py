@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import time
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import torch
 
@@ -62,10 +62,10 @@ def train_seeds(p: Mapping[str, Any], data_cfg: Mapping[str, Any], *, device="cp
 
 
 def train_run(p: Mapping[str, Any], data, seed: int, *, device="cpu", label: str = "",
-              on_epoch=None) -> dict[str, Any]:
+              on_epoch: Callable[[int, Any], None] | None = None) -> dict[str, Any]:
     """Train one seed on loaded ``data`` (``load_arrays``); the payload holds the seed, the per-epoch log, the final
-    metrics and (``keep_weights``) the matrices at the start and at the end. ``on_epoch(epoch, algo)`` is passed to
-    ``train`` (e.g. per-epoch matrix diagnostics)."""
+    metrics and (``keep_weights``) the matrices at the start and at the end. ``on_epoch(epoch, algo)`` is called after
+    every epoch's evaluation (a diagnostic hook, e.g. the Theorem 1 probe of sa_thm_gd_alignment)."""
     widths = (data.n_inputs, *p["hidden"], data.n_classes)
     init_gen = torch.Generator().manual_seed(seed)
     algo = build_algorithm(p["algorithm"], widths, init_gen, p["algorithms"], loss=p["loss"], device=device)

@@ -24,3 +24,26 @@ SPECS += [
 ]
 
 # --- sa_fig1a, sa_fig1b, sa_fig1c, sa_thm_* (helper sa_theory) -------------------------------------------------
+from ..paths import rel_model, rel_sim  # noqa: E402  (kept in this section)
+
+# Cached theory results (compute rules in workflow/rules/self_assembly_theory.smk, script workflow/scripts/sa_theory.py)
+SIM_LEMMA1 = rel_sim("self_assembly", "thm_lemma1")                  # log‖V − V̄ᵀ‖ per step, exact case + 2 controls
+MODEL_THEORY_SAL = rel_model("self_assembly", "theory/sal_mnist")    # one default SAL run with the Theorem 1 probe
+SIM_MODULATION = rel_sim("self_assembly", "thm_modulation")          # Sec. 2.3 modulation with that trained net
+
+SPECS += [
+    ArtifactSpec("sa_fig1a", "self_assembly.fig1a",
+                 description="Fig. 1A: the upstream-downstream scheme with the error module (schematic)"),
+    ArtifactSpec("sa_fig1b", "self_assembly.fig1b",
+                 description="Fig. 1B: sketch of the smallest motif, 2 upstream and 2 downstream pyramidal neurons"),
+    ArtifactSpec("sa_fig1c", "self_assembly.fig1c",
+                 description="Fig. 1C: the mathematical unit, W, Wbar, V, Vbar with directions and shapes"),
+    ArtifactSpec("sa_thm_lemma1", "self_assembly.thm_lemma1", {"sim": SIM_LEMMA1},
+                 description="Lemma 1: V - Vbar^T decays exactly as (1 - eta gamma)^t; negative controls"),
+    ArtifactSpec("sa_thm_prop1", "self_assembly.thm_prop1",
+                 description="Proposition 1: preconditioned GD on least squares, full-rank and rank-deficient H"),
+    ArtifactSpec("sa_thm_gd_alignment", "self_assembly.thm_gd_alignment", {"run": MODEL_THEORY_SAL},
+                 description="Theorem 1 diagnostic: cos(G_SAL, G_BP) and cos(G_SAL, H G_BP) per layer and epoch"),
+    ArtifactSpec("sa_thm_modulation", "self_assembly.thm_modulation", {"sim": SIM_MODULATION},
+                 description="Sec. 2.3: short-term modulation h -> h + tau Vbar hbar, loss change vs tau"),
+]
