@@ -168,6 +168,9 @@ def test_fig2_metrics_by_hand():
     # (iii) r >= 1 only: |45 - 44| = 1 at r = 1, |50 - 47| = 3 at r = 5 (r = 0.5's 11-point gap is ignored)
     assert (m["cifar10_dd_spread_max"], m["cifar10_dd_spread_max_at_ratio"]) == (3, 5)
     assert m["cifar10_best_ratio_identity"] == 5
+    # (i) per D_d, reported: relu 47 - 44 = 3, threshold 2 * max(1, 0) = 2
+    assert (m["cifar10_relu_wide_gain"], m["cifar10_relu_wide_margin"]) == (3, 1)
+    assert (m["cifar10_identity_wide_gain"], m["cifar10_identity_wide_margin"]) == (5, 3)
     # datasets not run: every value None, not measurable
     assert m["svhn_r1_identity_acc"] is None and m["stl10_wide_margin"] is None and not m["svhn_measurable"]
     assert (m["n_points"], m["n_diverged_points"], m["n_datasets_run"]) == (6, 0, 1)
@@ -194,6 +197,7 @@ def test_fig2_metrics_diverged_points():
     assert m["cifar10_r05_excess"] == -math.inf                                     # narrower diverged: not better
     assert m["cifar10_dd_spread_max"] == 1                # r = 5: every D_d diverged, nothing to compare
     assert m["cifar10_n_diverged_points"] == 3
+    assert m["cifar10_relu_wide_margin"] == -math.inf and m["cifar10_relu_wide_gain"] is None
     records = rec("identity", 1, [30, 30]) + rec("identity", 5, [40, 40]) + rec("relu", 1, [30, 30]) + rec(
         "relu", 5, [NAN, 40])
     m = sw.fig2_metrics(sw.fig2_summary(records))

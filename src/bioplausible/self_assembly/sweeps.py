@@ -321,6 +321,23 @@ def _none_if_nan(x: float) -> float | None:
     return None if x is None or math.isnan(x) else float(x)
 
 
+def _wide_gain(pts: Mapping[float, Mapping[str, float]], wide: tuple[float, float], min_gain: float,
+               k_std: float) -> dict[str, Any]:
+    """Criterion (i) on one curve (ratio -> seed mean/std) whose r = 1 point is finite: r* = the best finite r in
+    ``wide``; gain = acc(r*) − acc(1); threshold = max(min_gain, k_std · max(std(r*), std(1))); margin = gain −
+    threshold (−inf when every r in ``wide`` diverged; None when the grid has none)."""
+    m1, s1 = pts[1.0]["mean"], pts[1.0]["std"]
+    in_wide = [r for r in pts if wide[0] <= r <= wide[1]]
+    fin = [r for r in in_wide if _finite(pts[r]["mean"])]
+    if not fin:
+        return {"best_ratio": None, "gain": None, "threshold": None,
+                "margin": -math.inf if in_wide else None, "helps": False}
+    r_best = max(fin, key=lambda r: (pts[r]["mean"], -r))
+    gain = pts[r_best]["mean"] - m1
+    thr = max(min_gain, k_std * max(pts[r_best]["std"], s1))
+    return {"best_ratio": r_best, "gain": gain, "threshold": thr, "margin": gain - thr, "helps": bool(gain >= thr)}
+
+
 def fig2_metrics(summary: Mapping[tuple[str, str, float], Mapping[str, float]], *,
                  datasets: Sequence[str] = ("cifar10", "svhn", "stl10"), min_gain: float = 0.5, k_std: float = 2.0,
                  wide: tuple[float, float] = (5.0, 10.0), max_spread: float = 3.0,
@@ -331,6 +348,7 @@ def fig2_metrics(summary: Mapping[tuple[str, str, float], Mapping[str, float]], 
     (i)   wide_gain = acc(r*) − acc(1) for D_d = identity, r* the best finite r in [5, 10]; wide_threshold =
           max(min_gain, k_std · max(std(r*), std(1))); wide_margin = gain − threshold (≥ 0: wider helps);
           −inf when r = 1 is finite but every r in [5, 10] diverged. n_datasets_wide_helps counts the datasets.
+          Reported for every D_d as well: ``{dataset}_{dd}_wide_gain`` / ``_wide_margin``.
     (ii)  r05_minus_r1 = acc(.5) − acc(1) (identity); r05_noise = k_std · max(std(.5), std(1)); r05_excess =
           difference − noise (≤ 0: r = .5 is not better than r = 1 beyond seed noise); −inf if r = .5 diverged.
     (iii) dd_spread_max = the largest (max − min over D_d) of the seed means at any r ≥ 1 where some D_d is finite;
@@ -363,20 +381,19 @@ def fig2_metrics(summary: Mapping[tuple[str, str, float], Mapping[str, float]], 
         out[f"{ds}_n_points"] = sum(1 for k in summary if k[0] == ds)
         fin = [r for r in ident if _finite(ident[r]["mean"])]
         out[f"{ds}_best_ratio_identity"] = max(fin, key=lambda r: (ident[r]["mean"], -r)) if fin else None
+        for dd in dds:              # (i) for every D_d too (reported; the catalog's criterion is D_d = identity)
+            pts = {r: summary[(ds, dd, r)] for r in ratios if (ds, dd, r) in summary}
+            if 1.0 in pts and _finite(pts[1.0]["mean"]):
+                w = _wide_gain(pts, wide, min_gain, k_std)
+                out[f"{ds}_{dd}_wide_gain"], out[f"{ds}_{dd}_wide_margin"] = w["gain"], w["margin"]
+            else:
+                out[f"{ds}_{dd}_wide_gain"] = out[f"{ds}_{dd}_wide_margin"] = None
         if not _finite(m1):
             continue
         # (i)
-        in_wide = [r for r in ident if wide[0] <= r <= wide[1]]
-        wide_fin = [r for r in in_wide if _finite(ident[r]["mean"])]
-        if wide_fin:
-            r_best = max(wide_fin, key=lambda r: (ident[r]["mean"], -r))
-            gain = ident[r_best]["mean"] - m1
-            thr = max(min_gain, k_std * max(ident[r_best]["std"], s1))
-            out.update({f"{ds}_wide_best_ratio": r_best, f"{ds}_wide_gain": gain, f"{ds}_wide_threshold": thr,
-                        f"{ds}_wide_margin": gain - thr, f"{ds}_wide_helps": bool(gain >= thr)})
-            helps += int(gain >= thr)
-        elif in_wide:                                   # every wide point diverged: wider did not help
-            out[f"{ds}_wide_margin"] = -math.inf
+        w = _wide_gain(ident, wide, min_gain, k_std)
+        out.update({f"{ds}_wide_{k}": v for k, v in w.items()})
+        helps += int(w["helps"])
         # (ii)
         if 0.5 in ident:
             half = ident[0.5]
