@@ -8,6 +8,14 @@ SPECS: list[ArtifactSpec] = []
 # --- sa_tab1, sa_tab2 (helper sa_tables) -----------------------------------------------------------------------
 
 # --- sa_fig2, sa_fig5 (helper sa_sweeps) -----------------------------------------------------------------------
+from .sweeps import fig2_inputs, fig5_inputs  # noqa: E402  (one cached sweep file per job)
+
+SPECS += [
+    ArtifactSpec("sa_fig2", "self_assembly.fig2", fig2_inputs, products=("figure", "table"),
+                 description="Fig. 2: SAL test accuracy vs downstream/upstream width ratio, one curve per D_d"),
+    ArtifactSpec("sa_fig5", "self_assembly.fig5", fig5_inputs, products=("figure", "table"),
+                 description="Fig. 5: four-layer SAL MLP, validation accuracy over the learning-rate ratio grid"),
+]
 
 # --- sa_fig3a, sa_fig3b, sa_fig3c, sa_fig4 (helper sa_matrices) ------------------------------------------------
 from .matrix_runs import FIG3_MODEL, FIG4_MODEL  # noqa: E402  (the Fig. 3 run and the Fig. 4 curves)
