@@ -6,6 +6,12 @@ from .experiment import table_inputs  # noqa: F401  (Table 1's inputs: every (da
 SPECS: list[ArtifactSpec] = []
 
 # --- sa_tab1, sa_tab2 (helper sa_tables) -----------------------------------------------------------------------
+SPECS += [
+    ArtifactSpec("sa_tab1", "self_assembly.tab1", table_inputs, products=("table",),
+                 description="Table 1: test accuracy of SGD, FA, WM, KP and SAL on seven datasets (5-layer MLP)"),
+    ArtifactSpec("sa_tab2", "self_assembly.tab2", products=("table",),
+                 description="Table 2: connectivity and plasticity of the four connection types per algorithm"),
+]
 
 # --- sa_fig2, sa_fig5 (helper sa_sweeps) -----------------------------------------------------------------------
 from .sweeps import fig2_inputs, fig5_inputs  # noqa: E402  (one cached sweep file per job)
