@@ -187,7 +187,10 @@ def test_alignment_run_params_overrides_and_defaults():
     p = th.alignment_run_params(cfg_sa)
     assert p["epochs"] == 7 and p["n_train"] == cfg_sa["train"]["n_train"]
     assert p["keep_weights"] is True and p["seeds"] == [cfg_sa["thm_gd_alignment"]["seed"]]
-    assert p["algorithms"]["sal"]["rates"] == cfg_sa["train"]["algorithms"]["sal"]["rates"]
+    from bioplausible.self_assembly.experiment import run_params
+
+    # the shared protocol's rates for that dataset (per-dataset overrides included)
+    assert p["algorithms"]["sal"]["rates"] == run_params(cfg_sa, p["dataset"], "sal")["algorithms"]["sal"]["rates"]
 
 
 # --- short-term modulation ---------------------------------------------------------------------------------------

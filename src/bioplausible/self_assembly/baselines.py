@@ -19,7 +19,7 @@ import math
 
 import torch
 
-from .circuit import output_error
+from .circuit import output_error, upstream_pass
 
 __all__ = ["BASELINES", "FeedbackMLP"]
 
@@ -45,12 +45,7 @@ class FeedbackMLP:
         self.B = [normal(d[j], d[j + 1], 2.0 / d[j]) for j in range(1, L - 1)]
 
     def forward(self, x):
-        hs, zs = [x], [None]
-        for i, w in enumerate(self.W):
-            z = hs[-1] @ w.t()
-            zs.append(z)
-            hs.append(torch.relu(z) if i < len(self.W) - 1 else z)
-        return hs, zs
+        return upstream_pass(self.W, x)
 
     def predict(self, x):
         return self.forward(x)[0][-1]

@@ -27,7 +27,7 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
-__all__ = ["DD_OPTIONS", "SYNAPSES", "CircuitConfig", "Circuit", "output_error"]
+__all__ = ["DD_OPTIONS", "SYNAPSES", "CircuitConfig", "Circuit", "output_error", "upstream_pass"]
 
 DD_OPTIONS = ("identity", "relu_jacobian_V", "relu", "tanh")
 SYNAPSES = ("W", "V", "Wbar", "Vbar")
@@ -42,6 +42,17 @@ def output_error(logits: torch.Tensor, targets: torch.Tensor, loss: str) -> torc
     if loss == "mse":
         return 2.0 * (F.one_hot(targets, logits.shape[1]).to(logits.dtype) - logits)
     raise ValueError(f"loss {loss!r}: expected 'ce', 'bce' or 'mse'")
+
+
+def upstream_pass(weights: Sequence[torch.Tensor], x: torch.Tensor) -> tuple[list, list]:
+    """The bias-free ReLU MLP every algorithm shares: activities h_0 … h_{L-1} (ReLU hidden, linear output) and
+    pre-activations z_1 … z_{L-1} (index 0: None)."""
+    hs, zs = [x], [None]
+    for i, w in enumerate(weights):
+        z = hs[-1] @ w.t()
+        zs.append(z)
+        hs.append(torch.relu(z) if i < len(weights) - 1 else z)
+    return hs, zs
 
 
 @dataclass(frozen=True)
@@ -102,13 +113,7 @@ class Circuit:
         return {"W": self.W, "V": self.V, "Wbar": self.Wbar, "Vbar": self.Vbar}
 
     def forward(self, x: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-        """Upstream pass: activities h_0 … h_{L-1} (ReLU hidden, linear output) and pre-activations z_1 … z_{L-1}."""
-        hs, zs = [x], [None]
-        for i, w in enumerate(self.W):
-            z = hs[-1] @ w.t()
-            zs.append(z)
-            hs.append(torch.relu(z) if i < len(self.W) - 1 else z)
-        return hs, zs
+        return upstream_pass(self.W, x)
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward(x)[0][-1]
