@@ -34,8 +34,12 @@ def main(argv: list[str] | None = None) -> int:
 
     import papermill
 
-    papermill.execute_notebook(args.notebook, args.output, parameters=yaml.safe_load(args.parameters),
-                               kernel_name="python3", cwd=args.cwd, log_output=True, progress_bar=False)
+    try:
+        papermill.execute_notebook(args.notebook, args.output, parameters=yaml.safe_load(args.parameters),
+                                   kernel_name="python3", cwd=args.cwd, log_output=True, progress_bar=False)
+    except Exception:  # the failing cell's traceback belongs in the log too, not only on the terminal
+        logging.getLogger("bioplausible.notebook_run").exception("notebook %s failed", args.notebook)
+        raise
     handler.flush()
     from .claims.__main__ import main as claims_main
 
