@@ -23,6 +23,7 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from ..training import eval_mode
 from .deep_nets import FeedbackNet
 
 __all__ = [
@@ -102,18 +103,14 @@ def _float_images(images: torch.Tensor, net: FeedbackNet) -> torch.Tensor:
 def evaluate(net: FeedbackNet, images: torch.Tensor, targets: torch.Tensor, loss, *, batch_size: int = 1000,
              device: torch.device | str = "cpu") -> dict[str, float]:
     """Eval-mode (no dropout) error rate and mean loss."""
-    was_training = net.training
-    net.eval()
     wrong, total_loss, n = 0, 0.0, len(targets)
-    try:
+    with eval_mode(net):
         for i in range(0, n, batch_size):
             x = _float_images(images[i:i + batch_size], net)
             y = targets[i:i + batch_size].to(device)
             h = net(x)
             wrong += int((h.argmax(1) != y).sum())
             total_loss += float(loss(h, y)) * len(y)
-    finally:
-        net.train(was_training)
     return {"error": wrong / max(n, 1), "loss": total_loss / max(n, 1)}
 
 
