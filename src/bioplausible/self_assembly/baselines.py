@@ -15,11 +15,9 @@ same W(0) for one seed.
 
 from __future__ import annotations
 
-import math
-
 import torch
 
-from .circuit import output_error, upstream_pass
+from .circuit import forward_weights, gaussian, output_error, upstream_pass
 
 __all__ = ["BASELINES", "FeedbackMLP"]
 
@@ -37,12 +35,9 @@ class FeedbackMLP:
         d = list(widths)
         L = len(d)
 
-        def normal(rows, cols, var):
-            return (torch.randn(rows, cols, generator=generator, dtype=torch.float64) * math.sqrt(var)).to(dtype).to(device)
-
-        self.W = [normal(d[i + 1], d[i], 2.0 / d[i]) for i in range(L - 1)]
+        self.W = forward_weights(d, generator, dtype, device)
         # B_j for hidden layers j = 1 … L-2, drawn like W_jᵀ [catalog default]; unused by SGD
-        self.B = [normal(d[j], d[j + 1], 2.0 / d[j]) for j in range(1, L - 1)]
+        self.B = [gaussian(d[j], d[j + 1], 2.0 / d[j], generator, dtype, device) for j in range(1, L - 1)]
 
     def forward(self, x):
         return upstream_pass(self.W, x)

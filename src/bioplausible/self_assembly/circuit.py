@@ -44,6 +44,17 @@ def output_error(logits: torch.Tensor, targets: torch.Tensor, loss: str) -> torc
     raise ValueError(f"loss {loss!r}: expected 'ce', 'bce' or 'mse'")
 
 
+def gaussian(rows: int, cols: int, var: float, generator: torch.Generator, dtype=torch.float32,
+             device="cpu") -> torch.Tensor:
+    """A rows × cols N(0, var) matrix, drawn in float64 from ``generator`` (the same numbers whatever the dtype)."""
+    return (torch.randn(rows, cols, generator=generator, dtype=torch.float64) * math.sqrt(var)).to(dtype).to(device)
+
+
+def forward_weights(widths: Sequence[int], generator: torch.Generator, dtype=torch.float32, device="cpu") -> list:
+    """W_0 … W_{L-2}, Kaiming-normal N(0, 2/d_in) [catalog A5], drawn first by every algorithm: one seed, one W(0)."""
+    return [gaussian(widths[i + 1], widths[i], 2.0 / widths[i], generator, dtype, device) for i in range(len(widths) - 1)]
+
+
 def upstream_pass(weights: Sequence[torch.Tensor], x: torch.Tensor) -> tuple[list, list]:
     """The bias-free ReLU MLP every algorithm shares: activities h_0 … h_{L-1} (ReLU hidden, linear output) and
     pre-activations z_1 … z_{L-1} (index 0: None)."""
@@ -96,11 +107,11 @@ class Circuit:
         dbar = [None] + db + [d[-1]]          # dbar[j] for sites j = 1 … L-1 (top: the error, K wide)
 
         def normal(rows: int, cols: int, var: float) -> torch.Tensor:
-            return (torch.randn(rows, cols, generator=generator, dtype=torch.float64) * math.sqrt(var)).to(dtype).to(device)
+            return gaussian(rows, cols, var, generator, dtype, device)
 
         L = len(d)
         # A5 [catalog default]: W Kaiming-normal N(0, 2/d_in); the others LeCun-normal N(0, 1/fan_in); independent
-        self.W = [normal(d[i + 1], d[i], 2.0 / d[i]) for i in range(L - 1)]
+        self.W = forward_weights(d, generator, dtype, device)
         self.Wbar = [normal(dbar[j], dbar[j + 1], 1.0 / dbar[j + 1]) for j in range(1, L - 1)]
         self.V = [normal(dbar[j], d[j], 1.0 / d[j]) for j in range(1, L - 1)]
         self.Vbar = [normal(d[i + 1], dbar[i + 1], 1.0 / dbar[i + 1]) for i in range(L - 2)]
