@@ -13,9 +13,8 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 import jsonschema
-import yaml
 
-from . import paths
+from . import io, paths
 
 SCALES = ("smoke", "quick", "paper")
 DEFAULT_SCALE = "quick"
@@ -58,8 +57,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
 def validate(config: Mapping[str, Any], schema: Mapping[str, Any] | None = None, source: str = "config") -> None:
     """Raise :class:`ConfigError` listing every problem, each naming its key by dotted path."""
     if schema is None:
-        with open(schema_path(), encoding="utf-8") as fh:
-            schema = yaml.safe_load(fh)
+        schema = io.load_yaml(schema_path())
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(dict(config)), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
@@ -89,8 +87,7 @@ def load(scale: str | None = None) -> Mapping[str, Any]:
     """Load and validate one scale's config (default: ``$BIOPLAUSIBLE_SCALE`` or ``quick``)."""
     scale = scale or os.environ.get("BIOPLAUSIBLE_SCALE", DEFAULT_SCALE)
     path = config_path(scale)
-    with open(path, encoding="utf-8") as fh:
-        cfg = yaml.safe_load(fh)
+    cfg = io.load_yaml(path)
     validate(cfg, source=str(path))
     if cfg["scale"] != scale:
         raise ConfigError(f"{path}: key 'scale' is {cfg['scale']!r} but the file is for scale {scale!r}")

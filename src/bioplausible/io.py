@@ -93,6 +93,15 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
     atomic_write_text(path, dumps_json(obj))
 
 
+def load_yaml(path: str | os.PathLike) -> Any:
+    """``yaml.safe_load`` of a file, with libyaml's C parser when PyYAML has it (the same safe constructor and
+    resolver; ~10x faster on the claims registries, which every Snakemake start and every SLURM job reads)."""
+    import yaml
+
+    with open(path, encoding="utf-8") as fh:
+        return yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def read_json(path: str | os.PathLike) -> Any:
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)
@@ -121,10 +130,14 @@ def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
 
 
 def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
+    """``torch.save`` to a temporary name, then rename. Serialised in memory first: saved to a file, torch names
+    the zip's root folder after the (random) temporary name, and the same payload would not give the same bytes
+    (nor the same sha256 in provenance) twice."""
     import torch
 
-    with atomic_path(path) as tmp:
-        torch.save(obj, tmp)
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
 
 
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:

@@ -60,7 +60,8 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def device_info() -> dict[str, Any]:
+def device_info(used: str | None = None) -> dict[str, Any]:
+    """The machine a record was made on: CPU, threads, and the GPU the job used (name, memory, which one)."""
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as fh:
@@ -77,9 +78,19 @@ def device_info() -> dict[str, Any]:
         info["torch_threads"] = torch.get_num_threads()
         info["cuda_available"] = torch.cuda.is_available()
         info["cuda_version"] = torch.version.cuda
+        if used is not None:
+            info["used"] = used  # the job's torch device (None: the step chose none, e.g. a notebook)
         if torch.cuda.is_available():
-            info["gpu"] = torch.cuda.get_device_name(0)
+            props = torch.cuda.get_device_properties(0)
+            info["gpu"] = props.name
+            info["gpu_memory_mib"] = props.total_memory // 2**20
+            info["gpu_capability"] = f"{props.major}.{props.minor}"
+            info["gpu_count_visible"] = torch.cuda.device_count()
             info["cuda_visible_devices"] = os.environ.get("CUDA_VISIBLE_DEVICES")
+            info["cudnn_version"] = torch.backends.cudnn.version()
+        for key in ("SLURM_JOB_ID", "SLURM_JOB_GPUS", "SLURMD_NODENAME"):
+            if os.environ.get(key):
+                info[key.lower()] = os.environ[key]
     except ImportError:  # pragma: no cover
         pass
     return info
@@ -129,6 +140,7 @@ def build_record(
     seeds: Iterable[int] = (),
     started: float,
     extra: Mapping[str, Any] | None = None,
+    device_used: str | None = None,
 ) -> dict[str, Any]:
     inputs = [str(p) for p in inputs]
     input_hashes = {}
@@ -155,7 +167,7 @@ def build_record(
         "inputs_sha256": input_hashes,
         "outputs_sha256": output_hashes,
         "packages": package_versions(),
-        "device": device_info(),
+        "device": device_info(device_used),
         "started_utc": _dt.datetime.fromtimestamp(started, _dt.timezone.utc).isoformat(timespec="seconds"),
         "wall_time_s": round(time.time() - started, 3),
     }

@@ -27,6 +27,8 @@ class Step:
         self.scale = scale
         self.inputs = dict(inputs)
         self.outputs = dict(outputs)
+        self.device_used: str | None = None   # set by torch_device; recorded in provenance
+        self.gpu_bound: str | None = None     # the GPU id bind_job_gpu chose on a multi-GPU machine
         for key in ("result", "provenance"):
             if key not in self.outputs:
                 raise KeyError(f"compute step {name!r} needs an output named {key!r}; got {sorted(self.outputs)}")
@@ -43,13 +45,25 @@ class Step:
         return step
 
     def torch_device(self, smk: Any, *, seed: int | None = None) -> Any:
-        """The job's torch device from ``params.device`` (``cuda`` without a GPU is an error, never a CPU
-        fallback), intra-op threads = the rule's ``threads``, and every RNG seeded when ``seed`` is given."""
+        """The job's torch device, intra-op threads = the rule's ``threads``, every RNG seeded when ``seed`` is given.
+
+        A rule that declares ``resources: gpu`` (and was granted one) runs on ``params.device`` (``cuda`` without a
+        GPU is an error, never a CPU fallback), on a GPU of its own (:func:`bioplausible.device.bind_job_gpu`);
+        every other rule runs on the CPU."""
+        import os
+
         import torch
 
-        from .device import resolve_device, seed_everything
+        from .device import bind_job_gpu, resolve_device, seed_everything
 
-        device = resolve_device(smk.params.device)
+        granted = int(smk.resources.get("gpu", 0) or 0)
+        requested = smk.params.device if granted else "cpu"
+        if requested != "cpu":
+            self.gpu_bound = bind_job_gpu()
+            # cuBLAS needs this workspace setting for the deterministic kernels seed_everything asks for
+            os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        device = resolve_device(requested)
+        self.device_used = str(device)
         torch.set_num_threads(max(1, smk.threads))
         if seed is not None:
             seed_everything(seed)
@@ -66,6 +80,7 @@ class Step:
         record = provenance.build_record(
             kind="compute", name=self.name, scale=self.scale, params=self.params, inputs=list(self.inputs.values()),
             outputs=[self.outputs["result"]], seeds=seeds, started=self.started, extra=extra,
+            device_used=self.device_used,
         )
         provenance.write_record(self.outputs["provenance"], record)
         print(f"{self.name}: done in {record['wall_time_s']:.1f} s -> {self.outputs['result']}")

@@ -40,6 +40,8 @@ rule amit_train:
     conda:
         CONDA_ENV
     threads: 1
+    resources:
+        gpu=GPU,
     params:
         cfg=lambda w: amit_deep.run_params(
             AMIT_DEEP,

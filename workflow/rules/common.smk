@@ -49,6 +49,23 @@ except config_lib.ConfigError as err:
     raise WorkflowError(str(err))
 
 SCALE = config["scale"]
+
+# GPUs. Rules that benefit from a GPU declare `resources: gpu=GPU` (1 or 0); `device` (scale config) decides:
+# cuda -> 1, auto -> 1 when this machine has a GPU, cpu -> 0. A local run allows as many GPU jobs at once as this
+# machine has GPUs (unless --resources gpu=N says fewer) and bioplausible.device.bind_job_gpu gives each job its own;
+# onstart (below, in the Snakefile) stops a local run before any job when device is cuda and no GPU is present, or
+# when --resources gpu=N exceeds the GPUs. Cluster executors (workflow/profiles/slurm) pass `gpu` on to the
+# scheduler (sbatch --gpus), which binds GPUs itself.
+from bioplausible import device as device_lib
+from snakemake.resources import Resource
+
+try:
+    GPU = device_lib.gpu_per_job(config["device"])
+except device_lib.DeviceError as err:
+    raise WorkflowError(str(err))
+GPU_LIMIT = workflow.global_resources.get("gpu").value  # --resources gpu=N, or None
+if GPU and GPU_LIMIT is None and device_lib.gpus_present():
+    workflow.register_resource("gpu", Resource("gpu", device_lib.gpus_present()))
 # The one software environment of every rule (for --software-deployment-method conda); the .venv of
 # `make` already holds the same pins, so plain runs need no conda.
 CONDA_ENV = str(ROOT / "envs" / "environment.yml")

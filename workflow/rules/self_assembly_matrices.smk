@@ -17,6 +17,8 @@ rule sa_fig3_run:
     conda:
         CONDA_ENV
     threads: 1
+    resources:
+        gpu=GPU,
     params:
         cfg=sa_mat.fig3_params(SA),
         scale=SCALE,
@@ -41,6 +43,8 @@ rule sa_fig4_runs:
     conda:
         CONDA_ENV
     threads: 1
+    resources:
+        gpu=GPU,
     params:
         cfg=sa_mat.fig4_params(SA),
         scale=SCALE,

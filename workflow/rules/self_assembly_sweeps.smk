@@ -24,6 +24,8 @@ rule sa_fig2_sweep:
     conda:
         CONDA_ENV
     threads: 1
+    resources:
+        gpu=GPU,
     params:
         cfg=lambda w: sa_sweeps.fig2_job(SA, w.sa_dataset, w.sa_dd),
         scale=SCALE,
@@ -48,6 +50,8 @@ rule sa_fig5_sweep:
     conda:
         CONDA_ENV
     threads: 1
+    resources:
+        gpu=GPU,
     params:
         cfg=lambda w: sa_sweeps.fig5_job(SA, float(w.sa_eta_v)),
         scale=SCALE,

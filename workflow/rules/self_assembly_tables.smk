@@ -18,6 +18,8 @@ rule sa_lr_search:
     conda:
         CONDA_ENV
     threads: 1
+    resources:
+        gpu=GPU,
     params:
         cfg=lambda w: {
             "dataset": w.sa_dataset,

@@ -48,6 +48,8 @@ rule sa_thm_sal_run:
     conda:
         CONDA_ENV
     threads: 1
+    resources:
+        gpu=GPU,
     params:
         cfg=SA_ALIGN,
         scale=SCALE,

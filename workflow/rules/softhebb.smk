@@ -28,6 +28,8 @@ rule sh_train_wta:
     conda:
         CONDA_ENV
     threads: 2
+    resources:
+        gpu=GPU,
     params:
         cfg=lambda wildcards: sh_exp.wta_rule_params(SH, wildcards),
         scale=SCALE,
@@ -53,6 +55,8 @@ rule sh_train_mlp:
     conda:
         CONDA_ENV
     threads: 2
+    resources:
+        gpu=GPU,
     params:
         cfg=lambda wildcards: sh_exp.mlp_rule_params(SH, wildcards),
         scale=SCALE,
@@ -78,6 +82,8 @@ rule sh_robustness:
     conda:
         CONDA_ENV
     threads: 2
+    resources:
+        gpu=GPU,
     params:
         cfg=SH["robustness"],
         scale=SCALE,

@@ -18,6 +18,8 @@ rule sh_pgd_sweeps:
     conda:
         CONDA_ENV
     threads: 2
+    resources:
+        gpu=GPU,
     params:
         cfg=SH["attack_sweeps"],
         scale=SCALE,

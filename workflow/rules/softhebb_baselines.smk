@@ -22,6 +22,8 @@ rule sh_train_wta_k:
         CONDA_ENV
     # 1 thread: the read-out's 64 x 100 Adam steps are overhead-bound; a second thread slowed them ~10x on a busy machine
     threads: 1
+    resources:
+        gpu=GPU,
     params:
         cfg=lambda wildcards: sh_fig6.sh_rule_params(SH, wildcards),
         scale=SCALE,
@@ -84,6 +86,8 @@ rule sh_train_projection:
         CONDA_ENV
     # 1 thread: the read-out's 64 x 100 Adam steps are overhead-bound; a second thread slowed them ~10x on a busy machine
     threads: 1
+    resources:
+        gpu=GPU,
     params:
         cfg=lambda wildcards: sh_fig6.projection_rule_params(SH, wildcards),
         scale=SCALE,

@@ -23,6 +23,8 @@ rule sh_proxy_cnn:
     conda:
         CONDA_ENV
     threads: 2
+    resources:
+        gpu=GPU,
     params:
         cfg=SYN["proxy"],
         scale=SCALE,

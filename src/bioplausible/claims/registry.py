@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
-from .. import paths
+from .. import io, paths
 
 
 class RegistryError(ValueError):
@@ -60,14 +59,12 @@ class Registry:
 
 
 def _schema() -> dict[str, Any]:
-    with open(paths.workflow_dir() / "schemas" / "claims.schema.yaml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+    return io.load_yaml(paths.workflow_dir() / "schemas" / "claims.schema.yaml")
 
 
 def load_registry(paper: str, path: str | Path | None = None) -> Registry:
     path = Path(path) if path else paths.absolute(paths.rel_claims_registry(paper))
-    with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh)
+    raw = io.load_yaml(path)
     if isinstance(raw, dict) and raw.get("claims", []) is None:
         raw["claims"] = []  # `claims:` followed only by section comments: none written yet
     errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))

@@ -1,4 +1,9 @@
-"""Command line: check a mirror, or write the smoke fixtures.
+"""Command line: fill a mirror, check a mirror, or write the smoke fixtures.
+
+python -m bioplausible.data fetch --mirror DIR [--dataset NAME]
+    download every file of every split into DIR (torchvision's layout), each checked against its published md5;
+    files already there and verified are kept. For clusters whose compute nodes are offline: fetch on a node with
+    internet, then run with `data.mirror: DIR` and `data.download: false`.
 
 python -m bioplausible.data verify --mirror DIR [--dataset NAME] [--fixtures]
     one line per file: OK / MISMATCH expected actual / MISSING; exit status 1 on any problem
@@ -17,6 +22,7 @@ from ..io import md5_file
 from .errors import check_choice
 from .fixtures import write_fixtures
 from .registry import DATASETS, DatasetSpec
+from .sources import resolve_split_files
 
 
 def _verify_dataset(spec: DatasetSpec, root: Path, fixture: bool, out) -> int:
@@ -57,6 +63,14 @@ def _verify_dataset(spec: DatasetSpec, root: Path, fixture: bool, out) -> int:
     return problems
 
 
+def fetch_into_mirror(spec: DatasetSpec, mirror: Path) -> None:
+    """Every split's files of ``spec`` in ``mirror``: found there and verified, or downloaded there and verified."""
+    mirror.mkdir(parents=True, exist_ok=True)
+    for split in spec.splits:
+        resolve_split_files(spec, split, locations=[("mirror", mirror)], fixture=False, download_dir=mirror,
+                            download=True, allow_unverified=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m bioplausible.data", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -70,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="check against the fixture md5s; the mirror is then a fixture root holding <dataset>/ folders",
     )
+    fe = sub.add_parser("fetch", help="download the original files into a mirror, md5-checked")
+    fe.add_argument("--mirror", required=True, type=Path, help="mirror root (created; torchvision layout)")
+    fe.add_argument("--dataset", help=f"one of {', '.join(DATASETS)} (default: all)")
     fx = sub.add_parser("fixtures", help="write the smoke fixtures and print their md5")
     fx.add_argument("--out", required=True, type=Path, help="fixture root (default layout: results/fixtures)")
     fx.add_argument("--dataset", help="one dataset (default: all)")
@@ -81,6 +98,11 @@ def main(argv: list[str] | None = None) -> int:
             root = write_fixtures(name, args.out)
             for path in sorted(q for q in root.rglob("*") if q.is_file()):
                 print(f"{md5_file(path)}  {name}  {path.relative_to(root)}")
+        return 0
+    if args.command == "fetch":
+        for name in names:
+            fetch_into_mirror(DATASETS[name], args.mirror)
+            print(f"OK        {name:16s} every split in {args.mirror}")
         return 0
     if not args.mirror.is_dir():
         print(f"mirror {args.mirror} is not a directory", file=sys.stderr)
