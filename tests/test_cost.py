@@ -65,12 +65,16 @@ def test_estimate_and_table_on_fake_input():
     assert [e.basis for e in est] == ["measured", "rule mean"]
     assert est[0].cpu_s == pytest.approx(2.0 + 10.0 * 4)           # start-up unscaled, compute x 4
     assert est[1].cpu_s == pytest.approx(2.0 + 15.0 * 4)           # the rule's mean quick job
+    # pr_learn_rule declares no GPU: it runs on the CPU, no GPU time; the same job on a GPU rule is divided
+    assert est[0].gpu_s == 0.0 and est[0].wall_s == est[0].cpu_s
+    on_gpu = cost.estimate_jobs([cost.Job("plasticity_rules", "pr_learn_rule", "learn_rule_R1", {"rule": "R1"},
+                                          gpu=True)], quick, _fake_cfg(500), _fake_cfg(2000))
     speed = cost.GPU_SPEEDUP[cost.ONLINE_LOOP]
-    assert est[0].gpu_s == pytest.approx(est[0].cpu_s / speed)
+    assert on_gpu[0].gpu_s == pytest.approx(on_gpu[0].cpu_s / speed) == on_gpu[0].wall_s
 
     (s,) = cost.summarise(est, quick)
     assert (s.n_quick, s.n_paper, s.quick_s, s.max_rss_mb) == (2, 2, 34.0, 900.0)
-    assert s.cpu_s == pytest.approx(42.0 + 62.0)
+    assert s.cpu_s == pytest.approx(42.0 + 62.0) == s.cpu_core_s   # one thread
     table = cost.paper_table([s], {"plasticity_rules": "< 1 GPU-h"})
     assert "| plasticity_rules | 0.6 min |" in table and "estimated" in table and "< 1 GPU-h" in table
     assert "estimated" in cost.rule_table([s])
@@ -78,9 +82,11 @@ def test_estimate_and_table_on_fake_input():
 
 
 def test_slurm_request_rounds_up():
-    s = cost.RuleSummary("p", "r", cost.CONV_NET, 1, 1, 1.0, 1.0, 1.0, 0.0, 0.0, max_job_gpu_s=3600.0,
-                         max_rss_mb=2600.0)
-    assert cost.slurm_request(s) == {"runtime": 180, "mem_mb": 6000}
+    s = cost.RuleSummary("p", "r", cost.CONV_NET, 1, 1, 1.0, 1.0, 1.0, 0.0, 0.0, max_job_wall_s=3600.0,
+                         max_rss_mb=2600.0, gpu=True)
+    assert cost.slurm_request(s) == {"runtime": 180, "mem_mb": 8000}   # a GPU rule: the CUDA-context floor
+    s.gpu = False
+    assert cost.slurm_request(s) == {"runtime": 180, "mem_mb": 6000}   # 2 x 2600 MB, rounded up
 
 
 def test_missing_quick_time_names_the_rule():

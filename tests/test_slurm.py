@@ -168,6 +168,13 @@ def test_profile_requests_resources_for_every_rule():
     assert PROFILE["executor"] == "slurm" and "device=cuda" in PROFILE["config"]
 
 
+def test_profile_requests_are_the_generated_estimates():
+    generated = yaml.safe_load((ROOT / "benchmarks/paper_runtimes.yaml").read_text())["set-resources"]
+    assert PROFILE["set-resources"] == generated, (
+        "workflow/profiles/slurm/profile.yaml set-resources differ from benchmarks/paper_runtimes.yaml: "
+        "paste the block benchmarks/paper_cost.py wrote")
+
+
 def test_profile_plans_the_paper_dag():
     out = smk(["-n", "--forceall", "--workflow-profile", "workflow/profiles/slurm", "all"], ROOT)
     text = out.stdout + out.stderr

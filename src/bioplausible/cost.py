@@ -13,8 +13,10 @@ Method, per compute job (a Snakemake job with a ``benchmark:`` file):
   overhead, caches) and costs the count leaves out (e.g. evaluation passes of training jobs) make this coarse.
   A paper-scale job with no quick job of the same name (e.g. more seeds) takes the mean measured time of its
   rule's quick jobs, with the ratio evaluated for its own wildcards.
-* **GPU hours** = estimated CPU seconds / :data:`GPU_SPEEDUP` of the rule's kind (:data:`RULE_KIND`). The speed-ups
-  are ASSUMPTIONS (reason beside each), not measurements.
+* **GPU hours**, for the jobs of rules that declare a GPU (``resources: gpu``; read from the DAG planned with
+  ``device: cuda``) = estimated CPU seconds / :data:`GPU_SPEEDUP` of the rule's kind (:data:`RULE_KIND`). The
+  speed-ups are ASSUMPTIONS (reason beside each), not measurements. The other rules run on the CPU whatever the
+  device: their estimate stays CPU time (core-hours = wall hours x the rule's threads).
 
 A rule of the paper DAG without a measured quick time is an error (:class:`MissingQuickTime`), never a zero.
 """
@@ -82,6 +84,9 @@ SLURM_SAFETY = 3.0
 SLURM_MIN_MINUTES = 30
 SLURM_MEM_FACTOR = 2.0
 SLURM_MEM_FLOOR_MB = 4000
+# A job that starts CUDA holds 2-3 GB more host memory (the CUDA context, cuDNN/cuBLAS handles) than the quick CPU
+# runs measured: GPU rules ask for at least this much.
+SLURM_GPU_MEM_FLOOR_MB = 8000
 
 
 class MissingQuickTime(LookupError):
@@ -342,6 +347,7 @@ class Job:
     wildcards: Mapping[str, str] = field(default_factory=dict)
     threads: int = 1
     outputs: tuple[str, ...] = ()
+    gpu: bool = False   # the rule declares a GPU (resources: gpu=1 when device is cuda)
 
 
 @dataclass(frozen=True)
@@ -384,7 +390,8 @@ class JobEstimate:
     basis: str          # "measured" (same job name at quick) or "rule mean" (mean of the rule's quick jobs)
     quick_s: float      # measured quick seconds this estimate starts from (bench_s)
     cpu_s: float        # estimated paper-scale seconds on the 2-core CPU
-    gpu_s: float        # estimated seconds on one GPU (cpu_s / assumed speed-up)
+    gpu_s: float        # estimated seconds on one GPU (cpu_s / assumed speed-up); 0 for CPU rules
+    wall_s: float       # the job's estimated wall time where it runs: gpu_s for GPU rules, cpu_s for the others
 
 
 def estimate_jobs(paper_jobs: Iterable[Job], quick: Iterable[QuickTime], quick_cfg: Mapping[str, Any],
@@ -410,7 +417,9 @@ def estimate_jobs(paper_jobs: Iterable[Job], quick: Iterable[QuickTime], quick_c
         ratio = work_ratio(job.rule, job.wildcards, quick_cfg, paper_cfg)
         kind = kind_of(job.rule, job.wildcards)
         cpu = max(overhead, 0.0) + compute * ratio
-        out.append(JobEstimate(job, kind, ratio, basis, overhead + compute, cpu, cpu / GPU_SPEEDUP[kind]))
+        gpu = cpu / GPU_SPEEDUP[kind] if job.gpu else 0.0
+        out.append(JobEstimate(job, kind if job.gpu else CPU_ONLY, ratio, basis, overhead + compute, cpu, gpu,
+                               gpu if job.gpu else cpu))
     return out
 
 
@@ -425,9 +434,11 @@ class RuleSummary:
     ratio_min: float
     ratio_max: float
     cpu_s: float        # estimated paper-scale CPU seconds, sum over jobs
-    gpu_s: float        # estimated GPU seconds, sum over jobs
-    max_job_gpu_s: float
+    gpu_s: float        # estimated GPU seconds, sum over jobs (GPU rules)
+    max_job_wall_s: float  # the longest job's estimated wall time where it runs (GPU or CPU)
     max_rss_mb: float
+    gpu: bool = False
+    cpu_core_s: float = 0.0  # CPU rules: estimated wall seconds x threads, sum over jobs
 
 
 def summarise(estimates: Iterable[JobEstimate], quick: Iterable[QuickTime]) -> list[RuleSummary]:
@@ -439,22 +450,25 @@ def summarise(estimates: Iterable[JobEstimate], quick: Iterable[QuickTime]) -> l
         s = rules.get(key)
         if s is None:
             s = rules[key] = RuleSummary(e.job.paper, e.job.rule, e.kind, len(qs), 0, sum(q.bench_s for q in qs),
-                                         math.inf, 0.0, 0.0, 0.0, 0.0, max(q.max_rss_mb for q in qs))
+                                         math.inf, 0.0, 0.0, 0.0, 0.0, max(q.max_rss_mb for q in qs), e.job.gpu)
         if e.kind != s.kind:
             s.kind = "mixed"
         s.n_paper += 1
         s.ratio_min, s.ratio_max = min(s.ratio_min, e.ratio), max(s.ratio_max, e.ratio)
         s.cpu_s += e.cpu_s
         s.gpu_s += e.gpu_s
-        s.max_job_gpu_s = max(s.max_job_gpu_s, e.gpu_s)
+        s.cpu_core_s += 0.0 if e.job.gpu else e.cpu_s * e.job.threads
+        s.max_job_wall_s = max(s.max_job_wall_s, e.wall_s)
     return sorted(rules.values(), key=lambda s: (s.paper, s.rule))
 
 
 def slurm_request(s: RuleSummary) -> dict[str, int]:
-    """Suggested per-job SLURM request for a rule at paper scale on one GPU (an estimate x a safety factor)."""
-    minutes = s.max_job_gpu_s * SLURM_SAFETY / 60.0
+    """Suggested per-job SLURM request for a rule at paper scale (its longest job's estimated wall time on a GPU for
+    GPU rules, on the CPU for the others, x a safety factor)."""
+    minutes = s.max_job_wall_s * SLURM_SAFETY / 60.0
     runtime = max(SLURM_MIN_MINUTES, int(math.ceil(minutes / 10.0)) * 10)
-    mem = max(SLURM_MEM_FLOOR_MB, int(math.ceil(s.max_rss_mb * SLURM_MEM_FACTOR / 1000.0)) * 1000)
+    floor = SLURM_GPU_MEM_FLOOR_MB if s.gpu else SLURM_MEM_FLOOR_MB
+    mem = max(floor, int(math.ceil(s.max_rss_mb * SLURM_MEM_FACTOR / 1000.0)) * 1000)
     return {"runtime": runtime, "mem_mb": mem}
 
 
@@ -468,36 +482,37 @@ def _hours(seconds: float) -> str:
 
 
 def paper_table(summaries: Iterable[RuleSummary], catalog: Mapping[str, str]) -> str:
-    """Markdown: per paper, measured quick CPU time, estimated paper-scale CPU core-hours and GPU-hours."""
+    """Markdown: per paper, measured quick time, estimated paper-scale GPU-hours (GPU rules) and CPU core-hours
+    (the rules that run on the CPU), and the catalog's own estimate."""
     by_paper: dict[str, list[RuleSummary]] = {}
     for s in summaries:
         by_paper.setdefault(s.paper, []).append(s)
-    lines = ["| paper | quick, measured (sum of compute-job times, 2-core CPU) | paper scale: CPU core-hours | "
-             "paper scale: GPU-hours (1 GPU) | the catalog's own estimate | status |",
+    lines = ["| paper | quick, measured (sum of compute-job times, 2-core CPU) | paper scale: GPU-hours "
+             "(rules that declare a GPU, 1 GPU) | paper scale: CPU core-hours (the other rules) | "
+             "the catalog's own estimate | status |",
              "|---|---|---|---|---|---|"]
     tot = [0.0, 0.0, 0.0]
     for paper in sorted(by_paper):
         rows = by_paper[paper]
         q = sum(r.quick_s for r in rows)
-        cpu = sum(r.cpu_s for r in rows)
         gpu = sum(r.gpu_s for r in rows)
-        tot = [tot[0] + q, tot[1] + cpu, tot[2] + gpu]
-        lines.append(f"| {paper} | {q / 60:.1f} min | ~{_hours(cpu * 2)} | ~{_hours(gpu)} | "
+        core = sum(r.cpu_core_s for r in rows)
+        tot = [tot[0] + q, tot[1] + gpu, tot[2] + core]
+        lines.append(f"| {paper} | {q / 60:.1f} min | ~{_hours(gpu)} | ~{_hours(core)} | "
                      f"{catalog.get(paper, 'none')} | estimated |")
-    lines.append(f"| **all five** | {tot[0] / 60:.1f} min | ~{_hours(tot[1] * 2)} | ~{_hours(tot[2])} | | estimated |")
+    lines.append(f"| **all five** | {tot[0] / 60:.1f} min | ~{_hours(tot[1])} | ~{_hours(tot[2])} | | estimated |")
     return "\n".join(lines)
 
 
 def rule_table(summaries: Iterable[RuleSummary]) -> str:
-    lines = ["| paper | rule | kind (assumed GPU speed-up) | jobs quick -> paper | quick s (measured) | "
-             "work ratio per job | paper CPU h (2 cores) | GPU h | longest job, GPU min | status |",
+    lines = ["| paper | rule | runs on (assumed GPU speed-up) | jobs quick -> paper | quick s (measured) | "
+             "work ratio per job | paper CPU h (2 cores) | GPU h | longest job, min | status |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for s in summaries:
-        sp = GPU_SPEEDUP.get(s.kind)
-        kind = f"{s.kind} ({sp:g}x)" if sp else s.kind
+        kind = f"GPU, {s.kind} ({GPU_SPEEDUP[s.kind]:g}x)" if s.gpu else "CPU"
         ratio = f"{s.ratio_min:.3g}" if math.isclose(s.ratio_min, s.ratio_max) else f"{s.ratio_min:.3g}-{s.ratio_max:.3g}"
         lines.append(f"| {s.paper} | {s.rule} | {kind} | {s.n_quick} -> {s.n_paper} | {s.quick_s:.0f} | {ratio} | "
-                     f"{s.cpu_s / 3600:.2f} | {s.gpu_s / 3600:.2f} | {s.max_job_gpu_s / 60:.1f} | estimated |")
+                     f"{s.cpu_s / 3600:.2f} | {s.gpu_s / 3600:.2f} | {s.max_job_wall_s / 60:.1f} | estimated |")
     return "\n".join(lines)
 
 
@@ -521,7 +536,10 @@ def dag_jobs(scale: str, root: Path) -> list[Job]:
     try:
         with contextlib.redirect_stdout(io.StringIO()), SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
             wf = api.workflow(resource_settings=ResourceSettings(), storage_settings=StorageSettings(),
-                              config_settings=ConfigSettings(configfiles=[root / "workflow" / "config" / f"{scale}.yaml"]),
+                              config_settings=ConfigSettings(
+                                  configfiles=[root / "workflow" / "config" / f"{scale}.yaml"],
+                                  # plan as for a GPU machine: GPU rules then carry resources gpu=1
+                                  config={"device": "cuda"}),
                               snakefile=root / "workflow" / "Snakefile", workdir=root)
             workflow = wf.dag(DAGSettings(forceall=True)).workflow_api._workflow
             workflow._prepare_dag(forceall=True, ignore_incomplete=True, lock_warn_only=True)
@@ -533,7 +551,8 @@ def dag_jobs(scale: str, root: Path) -> list[Job]:
                 bench = Path(str(job.benchmark))
                 jobs.append(Job(paper=bench.parent.name, rule=job.rule.name, name=bench.stem,
                                 wildcards={k: str(v) for k, v in job.wildcards_dict.items()}, threads=int(job.threads),
-                                outputs=tuple(sorted(str(o) for o in job.output))))
+                                outputs=tuple(sorted(str(o) for o in job.output)),
+                                gpu=bool(job.resources.get("gpu", 0))))
     finally:
         os.chdir(cwd)
     return sorted(jobs, key=lambda j: (j.paper, j.rule, j.name))
