@@ -322,3 +322,24 @@ def test_verify_cli(tmp_path, capsys):
     declared = DATASETS["svhn"].split_files("test")[0].fixture_candidate().fixture_md5
     actual = md5_file(tmp_path / "fx/svhn/test_32x32.mat")
     assert f"test_32x32.mat  expected {declared} actual {actual}" in out
+
+
+def test_fetch_downloads_missing_files_into_the_mirror_and_checks_them(tmp_path, monkeypatch):
+    """`python -m bioplausible.data fetch` (a mirror for offline compute nodes): every missing file is downloaded
+    into the mirror's torchvision layout and md5-checked; a corrupt download stops with the file and both sums."""
+    from bioplausible.data import ChecksumError
+    from bioplausible.data import __main__ as cli
+    from bioplausible.data import sources
+
+    fetched = []
+
+    def fake_fetch(urls, dest):
+        fetched.append(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(b"not the published file")
+
+    monkeypatch.setattr(sources, "_fetch_any", fake_fetch)
+    mirror = tmp_path / "mirror"
+    with pytest.raises(ChecksumError, match="expected"):
+        cli.main(["fetch", "--mirror", str(mirror), "--dataset", "mnist"])
+    assert fetched and all(mirror in p.parents for p in fetched)

@@ -67,3 +67,13 @@ def test_flipped_byte_in_real_mnist_names_file_and_sums(tmp_path):
         load_split("mnist", "test", cache_root=tmp_path / "cache", mirror=mirror)
     msg = str(err.value)
     assert str(path) in msg and "27ae3e4e09519cfbb04c329615203637" in msg and md5_file(path) in msg
+
+
+def test_fetch_keeps_a_verified_mirror_and_downloads_nothing(tmp_path, monkeypatch):
+    from bioplausible.data import __main__ as cli
+    from bioplausible.data import sources
+
+    mirror = tmp_path / "mirror"
+    shutil.copytree(Path(MIRROR) / "MNIST", mirror / "MNIST")
+    monkeypatch.setattr(sources, "_fetch_any", lambda urls, dest: pytest.fail(f"downloaded {dest}"))
+    assert cli.main(["fetch", "--mirror", str(mirror), "--dataset", "mnist"]) == 0

@@ -89,6 +89,16 @@ def test_bad_config_stops_before_any_job(tmp_path, mutate, expected):
     assert "Building DAG" not in text and "rule " not in text.split(expected)[0][-200:]
 
 
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="checks the no-GPU error")
+def test_device_cuda_without_a_gpu_stops_before_any_job(tmp_path):
+    repo = fresh_checkout(tmp_path / "repo")
+    proc = smk(["--cores", "1", "--workflow-profile", "workflow/profiles/smoke", "--config", "device=cuda", "--",
+                "amit_fig6"], repo, check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and "'device' is 'cuda' but this machine has no GPU" in text
+    assert not (repo / "results").exists() or not any((repo / "results").rglob("*.pt")), "a job ran"
+
+
 # Artifacts whose subtrees train, attack or meta-learn models: the determinism check recomputes these.
 DETERMINISM_TARGETS = ("amit_fig3a", "amit_tab3", "sh_fig4a", "sh_fig5b", "sh_fig4b", "pr_tab2", "pr_fig3", "pr_thm1",
                        "oja_fig1b", "oja_fig5", "oja_fig7", "oja_fig8")
