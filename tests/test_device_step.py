@@ -102,15 +102,18 @@ def test_each_job_gets_its_own_gpu(tmp_path, monkeypatch):
     device.release_job_gpu()
 
 
-def test_one_gpu_or_slurm_needs_no_binding(monkeypatch, tmp_path):
+def test_a_job_that_sees_one_gpu_is_left_alone(monkeypatch, tmp_path):
     monkeypatch.setenv(device.GPU_LOCK_DIR_ENV, str(tmp_path))
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3")
-    monkeypatch.delenv("SLURM_JOB_ID", raising=False)
+    monkeypatch.setenv("SLURM_JOB_ID", "42")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3")   # e.g. SLURM's --gpus=1 allocated GPU 3
     assert device.bind_job_gpu() is None and os.environ["CUDA_VISIBLE_DEVICES"] == "3"
-    monkeypatch.setenv("SLURM_JOB_ID", "42")   # SLURM's --gpus already chose: leave its CUDA_VISIBLE_DEVICES
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
-    assert device.bind_job_gpu() is None and os.environ["CUDA_VISIBLE_DEVICES"] == "0,1"
     assert not list(tmp_path.iterdir())
+    # a local run inside a 2-GPU allocation (salloc --gpus=2): each job still gets one of the two
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "5,7")
+    try:
+        assert device.bind_job_gpu() == "5" and os.environ["CUDA_VISIBLE_DEVICES"] == "5"
+    finally:
+        device.release_job_gpu()
 
 
 def _smk(device_param, gpu, threads=1):

@@ -6,8 +6,9 @@ rule runs on the CPU. ``cuda`` without a GPU is an error, never a CPU fallback.
 Snakemake counts GPUs (``resources: gpu=1`` per job, a global ``gpu`` limit) but does not say WHICH GPU a job gets.
 On a machine with several GPUs, :func:`bind_job_gpu` gives each running job its own: it locks one GPU slot
 (``fcntl.flock`` on a file per GPU, released by the OS when the job's process ends, even after ``kill -9``) and sets
-``CUDA_VISIBLE_DEVICES`` to that GPU before CUDA starts. Under SLURM the scheduler has already bound the job's GPUs
-(``--gpus``), so nothing is changed there.
+``CUDA_VISIBLE_DEVICES`` to that GPU before CUDA starts. A job that already sees one GPU only (SLURM's ``--gpus=1``
+sets ``CUDA_VISIBLE_DEVICES`` to the GPU it allocated) is left alone; a local run inside a several-GPU allocation
+(``salloc --gpus=4``) is bound like any multi-GPU machine.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ class DeviceError(RuntimeError):
 
 
 DEVICES = ("auto", "cpu", "cuda")
-# Lock files of the GPU slots; machine-wide, so two workflows on one machine share the GPUs too.
+# Lock files of the GPU slots: one folder per user and machine, so two workflows of one user share the GPUs too
+# (another user's files would not be writable; set the variable to a shared folder to coordinate users).
 GPU_LOCK_DIR_ENV = "BIOPLAUSIBLE_GPU_LOCK_DIR"
 _held_slot: Any = None  # the open lock file of this process's GPU (kept open for the process's life)
 
@@ -89,7 +91,8 @@ def check_gpu_limit(requested: str, per_job: int, limit: int | None, present: in
 
 
 def _lock_dir() -> Path:
-    return Path(os.environ.get(GPU_LOCK_DIR_ENV) or Path(tempfile.gettempdir()) / "bioplausible-gpu-locks")
+    return Path(os.environ.get(GPU_LOCK_DIR_ENV) or
+                Path(tempfile.gettempdir()) / f"bioplausible-gpu-locks-{os.getuid()}")
 
 
 def _visible_gpu_ids() -> list[str]:
@@ -106,11 +109,9 @@ def _visible_gpu_ids() -> list[str]:
 def bind_job_gpu(gpu_ids: list[str] | None = None) -> str | None:
     """Give this job one GPU of its own: lock a free slot and set ``CUDA_VISIBLE_DEVICES`` to it.
 
-    Returns the GPU id bound (None when there is nothing to choose: one GPU, or SLURM has bound the job's GPUs).
-    Call before anything starts CUDA in this process."""
+    Returns the GPU id bound (None when there is nothing to choose: the job sees one GPU at most, e.g. SLURM's
+    ``--gpus=1`` already bound it). Call before anything starts CUDA in this process."""
     global _held_slot
-    if os.environ.get("SLURM_JOB_ID"):
-        return None  # SLURM's --gpus already restricted CUDA_VISIBLE_DEVICES to this job's GPUs
     ids = _visible_gpu_ids() if gpu_ids is None else list(gpu_ids)
     if len(ids) <= 1:
         return None
