@@ -16,6 +16,7 @@ log's tail is in the message).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -183,8 +184,6 @@ class LocalSlurm:
     def submitted_job_ids(self) -> list[int]:
         """Every batch job slurmctld accepted since it started (from its log)."""
         text = (self.dir / "log" / "slurmctld.log").read_text(errors="replace")
-        import re
-
         return sorted({int(m) for m in re.findall(r"_slurm_rpc_submit_batch_job: JobId=(\d+)", text)})
 
     def job_info(self, job_id: int) -> dict[str, str]:

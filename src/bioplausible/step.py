@@ -28,7 +28,6 @@ class Step:
         self.inputs = dict(inputs)
         self.outputs = dict(outputs)
         self.device_used: str | None = None   # set by torch_device; recorded in provenance
-        self.gpu_bound: str | None = None     # the GPU id bind_job_gpu chose on a multi-GPU machine
         for key in ("result", "provenance"):
             if key not in self.outputs:
                 raise KeyError(f"compute step {name!r} needs an output named {key!r}; got {sorted(self.outputs)}")
@@ -59,7 +58,7 @@ class Step:
         granted = int(smk.resources.get("gpu", 0) or 0)
         requested = smk.params.device if granted else "cpu"
         if requested != "cpu":
-            self.gpu_bound = bind_job_gpu()
+            bind_job_gpu()   # its choice is in CUDA_VISIBLE_DEVICES, which provenance records
             # cuBLAS needs this workspace setting for the deterministic kernels seed_everything asks for
             os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         device = resolve_device(requested)

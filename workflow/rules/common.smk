@@ -59,13 +59,15 @@ SCALE = config["scale"]
 from bioplausible import device as device_lib
 from snakemake.resources import Resource
 
+# GPUs of the machine that plans the DAG (a cluster's login node has none)
+GPUS_PRESENT = device_lib.gpus_present()
 try:
-    GPU = device_lib.gpu_per_job(config["device"])
+    GPU = device_lib.gpu_per_job(config["device"], present=GPUS_PRESENT)
 except device_lib.DeviceError as err:
     raise WorkflowError(str(err))
 GPU_LIMIT = workflow.global_resources.get("gpu").value  # --resources gpu=N, or None
-if GPU and GPU_LIMIT is None and device_lib.gpus_present():
-    workflow.register_resource("gpu", Resource("gpu", device_lib.gpus_present()))
+if GPU and GPU_LIMIT is None and GPUS_PRESENT:
+    workflow.register_resource("gpu", Resource("gpu", GPUS_PRESENT))
 # The one software environment of every rule (for --software-deployment-method conda); the .venv of
 # `make` already holds the same pins, so plain runs need no conda.
 CONDA_ENV = str(ROOT / "envs" / "environment.yml")
