@@ -33,6 +33,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.slurm]
 SLURM_TARGETS = ("amit_fig6", "sh_fig4a", "pr_thm1", "oja_fig1b", "sa_thm_lemma1")
 REQUIRED = os.environ.get("BIOPLAUSIBLE_REQUIRE_SLURM") == "1"
 PROFILE = yaml.safe_load((ROOT / "workflow/profiles/slurm/profile.yaml").read_text())
+DEFAULT_RESOURCES = dict(item.split("=", 1) for item in PROFILE["default-resources"])
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +95,7 @@ def _requested(rule: str, key: str) -> int:
     per_rule = (PROFILE.get("set-resources") or {}).get(rule, {})
     if key in per_rule:
         return int(per_rule[key])
-    defaults = dict(item.split("=", 1) for item in PROFILE["default-resources"])
-    return int(defaults[key])
+    return int(DEFAULT_RESOURCES[key])
 
 
 def test_smoke_targets_through_slurm_equal_a_local_run(cluster, tmp_path):
@@ -160,8 +160,7 @@ def test_smoke_targets_through_slurm_equal_a_local_run(cluster, tmp_path):
 
 def test_profile_requests_resources_for_every_rule():
     # default-resources give every job memory and wall time; set-resources only names rules that exist
-    defaults = dict(item.split("=", 1) for item in PROFILE["default-resources"])
-    assert {"mem_mb", "runtime"} <= set(defaults)
+    assert {"mem_mb", "runtime"} <= set(DEFAULT_RESOURCES)
     rules = set(smk(["--list-rules"], ROOT).stdout.split())
     unknown = set(PROFILE.get("set-resources") or {}) - rules
     assert not unknown, f"set-resources names rules that do not exist: {sorted(unknown)}"

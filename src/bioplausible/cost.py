@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from .config import section
+
 # ---------------------------------------------------------------------------------------------------------------
 # Assumed GPU speed-ups (one H100-class GPU vs the 2 shared CPU cores the quick times were measured on).
 # ASSUMPTIONS, not measurements: no GPU was lent when these estimates were made.
@@ -96,13 +98,6 @@ class MissingQuickTime(LookupError):
 # ---------------------------------------------------------------------------------------------------------------
 # Work of one job, per rule, from one scale's config (``cfg``: the whole validated config) and the job's wildcards.
 
-def _sec(cfg: Mapping[str, Any], dotted: str) -> Any:
-    node: Any = cfg
-    for part in dotted.split("."):
-        node = node[part]
-    return node
-
-
 def n_train_of(dataset: str, n: int | None, holdout: int = 0) -> int:
     """Training examples used: the first ``n`` of the published training split less ``holdout`` (null = all)."""
     from .data import DATASETS  # published sizes
@@ -119,7 +114,7 @@ def conv_macs_proxy(conv: Iterable[int], dense: int, in_channels: int = 3) -> fl
 
 
 def _amit_train(cfg, w):
-    d = _sec(cfg, "amit.deep")
+    d = section(cfg, "amit.deep")
     net = d["nets"][w["amit_net"]]
     if w["amit_tying"] == "untied":
         u = d["untie"][w["amit_net"]]
@@ -132,68 +127,68 @@ def _amit_train(cfg, w):
 
 def _sh_wta_epochs(cfg, w):
     if w.get("dataset") == "cifar10":
-        return _sec(cfg, "softhebb.txt37.cifar10_epochs")
-    return _sec(cfg, "softhebb.wta.epochs")
+        return section(cfg, "softhebb.txt37.cifar10_epochs")
+    return section(cfg, "softhebb.wta.epochs")
 
 
 def _sh_train_wta(cfg, w):
     # WTA epochs + read-out epochs, counted as equal passes over the training set (the read-out's share is unknown)
-    return n_train_of(w["dataset"], _sec(cfg, "softhebb.n_train")) * (
-        _sh_wta_epochs(cfg, w) + _sec(cfg, "softhebb.readout.epochs"))
+    return n_train_of(w["dataset"], section(cfg, "softhebb.n_train")) * (
+        _sh_wta_epochs(cfg, w) + section(cfg, "softhebb.readout.epochs"))
 
 
 def _sh_train_mlp(cfg, w):
-    return n_train_of(w["dataset"], _sec(cfg, "softhebb.n_train")) * _sec(cfg, "softhebb.mlp.epochs")
+    return n_train_of(w["dataset"], section(cfg, "softhebb.n_train")) * section(cfg, "softhebb.mlp.epochs")
 
 
 def _sh_online(cfg, w, readout: bool):
-    o = _sec(cfg, "softhebb.online")
+    o = section(cfg, "softhebb.online")
     n = n_train_of(w["dataset"], o["n_train"])
     curves = len(o["checkpoints"]) * o["n_test_curve"] / n  # post-hoc curve evaluations, in passes
-    return n * (1 + curves + (_sec(cfg, "softhebb.readout.epochs") if readout else 0))
+    return n * (1 + curves + (section(cfg, "softhebb.readout.epochs") if readout else 0))
 
 
 def _sh_fit_projection(cfg, w):
-    return _sec(cfg, "softhebb.baselines.kmeans_max_iter") if w["method"] == "kmeans" else 1.0
+    return section(cfg, "softhebb.baselines.kmeans_max_iter") if w["method"] == "kmeans" else 1.0
 
 
 def _sh_robustness(cfg, w):
-    r = _sec(cfg, "softhebb.robustness")
+    r = section(cfg, "softhebb.robustness")
     n = r["n_test"] or 10000
     return n * r["pgd"]["steps"] * r["pgd"]["restarts"] * len(r["pgd"]["epsilons_255"])
 
 
 def _sh_pgd_sweeps(cfg, w):
-    a = _sec(cfg, "softhebb.attack_sweeps")
+    a = section(cfg, "softhebb.attack_sweeps")
     steps = (len(a["iterations"]["epsilons_255"]) * max(a["iterations"]["steps"])
              + len(a["step_size"]["rel_stepsizes"]) * a["step_size"]["steps"])
     return a["n_test"] * a["restarts"] * len(a["losses"]) * steps
 
 
 def _sh_synthetic(cfg, w):
-    s = _sec(cfg, "softhebb.synthetic")
+    s = section(cfg, "softhebb.synthetic")
     images_eps = 10 * len(s["fig8"]["epsilons_255"]) + s["deflection"]["n_images"] * len(s["deflection"]["epsilons_255"])
     return s["pgd"]["steps"] * s["pgd"]["restarts"] * images_eps
 
 
 def _sh_fig1_example(cfg, w):
-    s = _sec(cfg, "softhebb.synthetic")
+    s = section(cfg, "softhebb.synthetic")
     return s["pgd"]["steps"] * s["pgd"]["restarts"] * s["fig1"]["chunk_size"]
 
 
 def _sh_proxy_cnn(cfg, w):
-    p = _sec(cfg, "softhebb.synthetic.proxy")
+    p = section(cfg, "softhebb.synthetic.proxy")
     return n_train_of(w["dataset"], p["n_train"]) * p["epochs"] * conv_macs_proxy(p["channels"], 10, in_channels=1)
 
 
 def _pr_train_net(cfg, w):
-    nets = _sec(cfg, "plasticity_rules.nets")
+    nets = section(cfg, "plasticity_rules.nets")
     epochs = nets["gd"]["epochs"] if w["net"] == "GD" else nets["epochs"]
     return n_train_of(w["dataset"], nets["n_train"]) * epochs
 
 
 def _pr_attack(cfg, w):
-    a = _sec(cfg, "plasticity_rules.attack")
+    a = section(cfg, "plasticity_rules.attack")
     work = a["n_images"] * 9 * len(a["epsilons"]) * a["steps"]  # 9 targets per image
     if w["dataset"] in a["probs"]["datasets"] and w["net"] in a["probs"]["nets"]:
         work += a["probs"]["n_images"] * 9 * len(a["probs"]["epsilons"]) * a["steps"]
@@ -206,7 +201,7 @@ def _pr_attack(cfg, w):
 
 
 def _pr_fig2(cfg, w):
-    f = _sec(cfg, "plasticity_rules.fig2")
+    f = section(cfg, "plasticity_rules.fig2")
     return n_train_of("mnist", f["n_train"]) * (1 + f["gd"]["epochs"])  # one plasticity pass + GD epochs
 
 
@@ -215,18 +210,18 @@ PR_FIG6_EVAL_WEIGHT = 0.35 / 5.0
 
 
 def _pr_fig6(cfg, w):
-    f = _sec(cfg, "plasticity_rules.fig6")
+    f = section(cfg, "plasticity_rules.fig6")
     n = n_train_of("mnist", f["n_train"])
     return n + (n / f["eval_every"]) * f["n_eval"] * PR_FIG6_EVAL_WEIGHT
 
 
 def _pr_fig3(cfg, w):
-    f = _sec(cfg, "plasticity_rules.fig3")
+    f = section(cfg, "plasticity_rules.fig3")
     return f["runs"] * (f["n_train"] + (f["n_test"] or 10000))
 
 
 def _pr_thm1(cfg, w):
-    t = _sec(cfg, "plasticity_rules.thm1")
+    t = section(cfg, "plasticity_rules.thm1")
     return t["inits"] * sum(t["steps"].values())
 
 
@@ -236,57 +231,57 @@ OJA_EVAL_WEIGHT = 0.1
 
 
 def _oja_online(cfg, w):
-    o = _sec(cfg, "oja.online")
+    o = section(cfg, "oja.online")
     evals = o["n_train"] // o["eval_every"] + 1
     return len(o["seeds"]) * (o["n_train"] + evals * o["n_val"] * OJA_EVAL_WEIGHT)
 
 
 def _oja_rnn(cfg, w):
-    r = _sec(cfg, "oja.rnn")
+    r = section(cfg, "oja.rnn")
     evals = r["n_train"] // r["eval_every"] + 1
     return len(r["seeds"]) * (r["n_train"] + evals * r["n_val"] * OJA_EVAL_WEIGHT)
 
 
 def _oja_meta(cfg, w):
-    m = _sec(cfg, "oja.meta")
+    m = section(cfg, "oja.meta")
     return m["episodes"] * m["n_way"] * (m["k_shot"] + m["q_query"])
 
 
 def _sa_n(cfg, dataset, n=None, holdout=0):
-    t = _sec(cfg, "self_assembly.train")
+    t = section(cfg, "self_assembly.train")
     return n_train_of(dataset, t["n_train"] if n is None else n, holdout)
 
 
 def _sa_train(cfg, w):
-    t = _sec(cfg, "self_assembly.train")
+    t = section(cfg, "self_assembly.train")
     return _sa_n(cfg, w["sa_dataset"]) * t["epochs"] * len(t["seeds"])
 
 
 def _sa_fig2(cfg, w):
-    f = _sec(cfg, "self_assembly.fig2")
+    f = section(cfg, "self_assembly.fig2")
     # downstream matrices are (200 r)^2: cost per epoch ~ 1 + r^2 / 8 (the quick config: r = 10 costs ~4x r = 5)
     per_epoch = sum(1 + r * r / 8 for r in f["ratios"])
     return n_train_of(w["sa_dataset"], f["n_train"]) * f["epochs"] * len(f["seeds"]) * per_epoch
 
 
 def _sa_fig3(cfg, w):
-    f = _sec(cfg, "self_assembly.fig3")
+    f = section(cfg, "self_assembly.fig3")
     return _sa_n(cfg, f["dataset"]) * f["epochs"]
 
 
 def _sa_fig4(cfg, w):
-    f = _sec(cfg, "self_assembly.fig4")
+    f = section(cfg, "self_assembly.fig4")
     return _sa_n(cfg, f["dataset"]) * f["epochs"] * len(f["seeds"])
 
 
 def _sa_fig5(cfg, w):
-    f = _sec(cfg, "self_assembly.fig5")
+    f = section(cfg, "self_assembly.fig5")
     return n_train_of(f["dataset"], f["n_train"], f["n_val"]) * f["epochs"] * len(f["seeds"]) * len(f["ratios"]) ** 2
 
 
 def _sa_sal_run(cfg, w):
-    g = _sec(cfg, "self_assembly.thm_gd_alignment")
-    t = _sec(cfg, "self_assembly.train")
+    g = section(cfg, "self_assembly.thm_gd_alignment")
+    t = section(cfg, "self_assembly.train")
     epochs = g["epochs"] if g["epochs"] is not None else t["epochs"]
     return _sa_n(cfg, g["dataset"], g["n_train"] if g["n_train"] is not None else t["n_train"]) * epochs
 
@@ -301,23 +296,23 @@ WORK: Mapping[str, Callable[[Mapping[str, Any], Mapping[str, str]], float]] = {
     "amit_sim_scalar_two_layer": _const, "amit_sim_teacher_student": _const,
     "amit_train": _amit_train,
     "sh_train_wta": _sh_train_wta, "sh_train_wta_k": _sh_train_wta, "sh_train_mlp": _sh_train_mlp,
-    "sh_train_projection": lambda c, w: _sec(c, "softhebb.baselines.readout_epochs"),
+    "sh_train_projection": lambda c, w: section(c, "softhebb.baselines.readout_epochs"),
     "sh_fit_projection": _sh_fit_projection, "sh_proxy_cnn": _sh_proxy_cnn,
     "sh_online_wta": lambda c, w: _sh_online(c, w, readout=True),
     "sh_online_mlp": lambda c, w: _sh_online(c, w, readout=False),
     "sh_robustness": _sh_robustness, "sh_pgd_sweeps": _sh_pgd_sweeps, "sh_synthetic": _sh_synthetic,
     "sh_fig1_example": _sh_fig1_example,
-    "pr_learn_rule": lambda c, w: _sec(c, "plasticity_rules.meta.steps"),
+    "pr_learn_rule": lambda c, w: section(c, "plasticity_rules.meta.steps"),
     "pr_train_net": _pr_train_net, "pr_attack": _pr_attack,
     "pr_fig2_curves": _pr_fig2, "pr_fig3_transfer": _pr_fig3, "pr_fig6_curves": _pr_fig6,
     "pr_thm1_result": _pr_thm1,
-    "pr_thm2_result": lambda c, w: n_train_of("mnist", _sec(c, "plasticity_rules.thm2.n_train")),
-    "pr_txt_c4_result": lambda c, w: n_train_of("mnist", _sec(c, "plasticity_rules.txt_c4.n_train")),
+    "pr_thm2_result": lambda c, w: n_train_of("mnist", section(c, "plasticity_rules.thm2.n_train")),
+    "pr_txt_c4_result": lambda c, w: n_train_of("mnist", section(c, "plasticity_rules.txt_c4.n_train")),
     "oja_online_run": _oja_online, "oja_rnn_train": _oja_rnn, "oja_meta_train": _oja_meta,
     "sa_train": _sa_train, "sa_fig2_sweep": _sa_fig2, "sa_fig3_run": _sa_fig3, "sa_fig4_runs": _sa_fig4,
     "sa_fig5_sweep": _sa_fig5, "sa_thm_sal_run": _sa_sal_run,
-    "sa_thm_lemma1_sim": lambda c, w: _sec(c, "self_assembly.thm_lemma1.steps")
-    * _sec(c, "self_assembly.thm_lemma1.batch_size"),
+    "sa_thm_lemma1_sim": lambda c, w: section(c, "self_assembly.thm_lemma1.steps")
+    * section(c, "self_assembly.thm_lemma1.batch_size"),
     "sa_thm_modulation_sim": _const,
 }
 

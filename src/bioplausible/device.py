@@ -35,8 +35,14 @@ GPU_LOCK_DIR_ENV = "BIOPLAUSIBLE_GPU_LOCK_DIR"
 _held_slot: Any = None  # the open lock file of this process's GPU (kept open for the process's life)
 
 
+def _checked(requested: str) -> str:
+    if requested not in DEVICES:
+        raise DeviceError(f"config key 'device': {requested!r} is not one of {', '.join(DEVICES)}")
+    return requested
+
+
 def resolve_device(requested: str) -> torch.device:
-    if requested == "cpu":
+    if _checked(requested) == "cpu":
         return torch.device("cpu")
     if requested == "cuda":
         if not torch.cuda.is_available():
@@ -46,9 +52,7 @@ def resolve_device(requested: str) -> torch.device:
                 "set device: cpu or auto, or run on a machine with a GPU"
             )
         return torch.device("cuda")
-    if requested == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    raise DeviceError(f"config key 'device': {requested!r} is not one of {', '.join(DEVICES)}")
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")  # auto
 
 
 def gpus_present() -> int:
@@ -60,9 +64,7 @@ def gpu_per_job(requested: str, present: int | None = None) -> int:
     """GPUs each GPU rule's job asks for: 1 for ``cuda``, 1 for ``auto`` when the planning machine has a GPU, else 0.
 
     A cluster's login node often has no GPU: cluster profiles say ``device: cuda`` explicitly."""
-    if requested not in DEVICES:
-        raise DeviceError(f"config key 'device': {requested!r} is not one of {', '.join(DEVICES)}")
-    if requested == "cpu":
+    if _checked(requested) == "cpu":
         return 0
     if requested == "cuda":
         return 1
